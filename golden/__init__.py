@@ -1,0 +1,1 @@
+"""Python golden models and data layer for the ECG heartbeat-classification hardware."""

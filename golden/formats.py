@@ -1,0 +1,218 @@
+"""One definition of every number format used by the hardware.
+
+Each :class:`FixedFormat` names a width, a number of fraction bits, a
+signedness, a rounding mode and an overflow mode.  The same objects
+
+* generate the Verilog header ``rtl/common/ecg_formats.vh`` (through
+  ``scripts/gen_formats.py``; ``make test`` fails when the committed header is
+  not what the generator writes), and
+* are imported by the golden models, which use :meth:`FixedFormat.saturate`
+  and :meth:`FixedFormat.wrap` on integer numpy arrays in their inner loops and
+  :meth:`FixedFormat.quantize` (through fxpmath) where real numbers enter.
+
+Integers in this module are raw two's-complement codes: a value ``v`` of a
+format with ``frac`` fraction bits stands for ``v / 2**frac``.
+
+Module-level constants (``ENC_*``) are the encoder geometry shared by the RTL
+parameters and the golden model; they are generated into the header too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ROUNDINGS = ("trunc", "round_half_up", "round_half_even")
+OVERFLOWS = ("saturate", "wrap", "error")
+
+
+@dataclass(frozen=True)
+class FixedFormat:
+    """A fixed-point number format.
+
+    name      -- identifier; the Verilog macros are ``ECG_<NAME>_W`` etc.
+    width     -- total bits, sign bit included
+    frac      -- fraction bits (0 for integers)
+    signed    -- two's complement when True
+    rounding  -- how real values are reduced to the grid (see ROUNDINGS)
+    overflow  -- what happens outside the range (see OVERFLOWS)
+    doc       -- one sentence for the generated header and the docs
+    """
+
+    name: str
+    width: int
+    frac: int
+    signed: bool
+    rounding: str
+    overflow: str
+    doc: str
+
+    def __post_init__(self):
+        if self.width < 1 or self.width > 62:
+            raise ValueError(f"format {self.name}: width {self.width} outside 1..62")
+        if not 0 <= self.frac <= self.width:
+            raise ValueError(f"format {self.name}: frac {self.frac} outside 0..width")
+        if self.rounding not in ROUNDINGS:
+            raise ValueError(f"format {self.name}: rounding {self.rounding!r} not in {ROUNDINGS}")
+        if self.overflow not in OVERFLOWS:
+            raise ValueError(f"format {self.name}: overflow {self.overflow!r} not in {OVERFLOWS}")
+
+    # ------------------------------------------------------------------ range
+    @property
+    def min_code(self) -> int:
+        return -(1 << (self.width - 1)) if self.signed else 0
+
+    @property
+    def max_code(self) -> int:
+        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+
+    def contains(self, code) -> np.ndarray:
+        code = np.asarray(code, dtype=np.int64)
+        return (code >= self.min_code) & (code <= self.max_code)
+
+    # ----------------------------------------------------- integer boundaries
+    def saturate(self, code):
+        """Clip integer codes to the range (the hardware's saturating path)."""
+        out = np.clip(np.asarray(code, dtype=np.int64), self.min_code, self.max_code)
+        return int(out) if np.ndim(out) == 0 else out
+
+    def wrap(self, code):
+        """Reduce integer codes modulo 2**width (the hardware's wrapping path)."""
+        c = np.asarray(code, dtype=np.int64) & ((1 << self.width) - 1)
+        if self.signed:
+            c = np.where(c >= (1 << (self.width - 1)), c - (1 << self.width), c)
+        return int(c) if np.ndim(c) == 0 else c
+
+    def fit(self, code):
+        """Apply this format's overflow mode to integer codes."""
+        if self.overflow == "saturate":
+            return self.saturate(code)
+        if self.overflow == "wrap":
+            return self.wrap(code)
+        bad = ~self.contains(code)
+        if np.any(bad):
+            raise OverflowError(f"format {self.name}: code(s) outside "
+                                f"[{self.min_code}, {self.max_code}]")
+        return code
+
+    # ------------------------------------------------------- real boundaries
+    def quantize(self, value):
+        """Real value(s) -> integer codes with this format's rounding and overflow.
+
+        Uses fxpmath for the rounding/saturation so the host-side quantizers
+        (training export) share one well-tested implementation.
+        """
+        from fxpmath import Fxp  # imported lazily: the inner loops never need it
+
+        rmode = {"trunc": "floor", "round_half_up": "around", "round_half_even": "around"}[self.rounding]
+        if self.rounding == "round_half_even":
+            value = np.round(np.asarray(value, dtype=np.float64) * (1 << self.frac)) / (1 << self.frac)
+        elif self.rounding == "round_half_up":
+            value = np.floor(np.asarray(value, dtype=np.float64) * (1 << self.frac) + 0.5) / (1 << self.frac)
+        ovf = "wrap" if self.overflow == "wrap" else "saturate"
+        fx = Fxp(value, signed=self.signed, n_word=self.width, n_frac=self.frac,
+                 overflow=ovf, rounding=rmode)
+        codes = np.asarray(fx.val, dtype=np.int64)
+        if self.overflow == "error":
+            real_codes = np.floor(np.asarray(value, dtype=np.float64) * (1 << self.frac))
+            if np.any(real_codes != codes):
+                raise OverflowError(f"format {self.name}: value(s) outside range")
+        return int(codes) if np.ndim(codes) == 0 else codes
+
+    def to_real(self, code):
+        return np.asarray(code, dtype=np.float64) / (1 << self.frac)
+
+    def describe(self) -> str:
+        s = "s" if self.signed else "u"
+        return f"{s}{self.width - self.frac}.{self.frac}"
+
+
+# --------------------------------------------------------------------------
+# The formats.  Add new ones here; regenerate with `make formats`.
+# --------------------------------------------------------------------------
+FORMATS: dict[str, FixedFormat] = {}
+
+
+def _fmt(*args, **kw) -> FixedFormat:
+    f = FixedFormat(*args, **kw)
+    if f.name in FORMATS:
+        raise ValueError(f"format {f.name} defined twice")
+    FORMATS[f.name] = f
+    return f
+
+
+# Stream word carrying one ECG sample into the encoder (host side).
+STREAM_SAMPLE = _fmt("STREAM_SAMPLE", 16, 0, True, "trunc", "saturate",
+                     "s_axis sample word: ADC digital value minus ADC zero, signed")
+# The encoder's internal sample: the stream word saturated to 12 bits
+# (MIT-BIH is 11-bit, so real data never saturates; other sources may).
+ECG_SAMPLE = _fmt("ECG_SAMPLE", 12, 0, True, "trunc", "saturate",
+                  "internal ECG sample (ADC units, 200 per mV on MIT-BIH), saturated on entry")
+# Threshold gap of the send-on-delta encoder (Delta_S, Delta_L); 0 is illegal.
+ENC_DELTA = _fmt("ENC_DELTA", 11, 0, False, "trunc", "error",
+                 "encoder threshold gap in ADC units, 1..2047")
+# Reference level of a sliding threshold window (same grid as ECG_SAMPLE).
+ENC_REF = _fmt("ENC_REF", 12, 0, True, "trunc", "saturate",
+               "encoder reference level; the thresholds are ENC_REF +/- ENC_DELTA")
+
+# Encoder geometry (DESIGN.md 3.1): a 250-sample beat, R peak at index 100,
+# 30 samples dropped at each end, 60 QRS samples re-encoded with the large gap.
+ENC_BEAT_LEN = 250
+ENC_R_INDEX = 100
+ENC_S_START = 30
+ENC_S_LEN = 190
+ENC_L_START = 70
+ENC_L_LEN = 60
+ENC_SLOTS = 2 * ENC_S_LEN + 2 * ENC_L_LEN
+ENC_TIMESTEPS = 2
+ENC_SLOTS_PER_STEP = ENC_SLOTS // ENC_TIMESTEPS
+
+CONSTANTS = {
+    "ENC_BEAT_LEN": ENC_BEAT_LEN,
+    "ENC_R_INDEX": ENC_R_INDEX,
+    "ENC_S_START": ENC_S_START,
+    "ENC_S_LEN": ENC_S_LEN,
+    "ENC_L_START": ENC_L_START,
+    "ENC_L_LEN": ENC_L_LEN,
+    "ENC_SLOTS": ENC_SLOTS,
+    "ENC_TIMESTEPS": ENC_TIMESTEPS,
+    "ENC_SLOTS_PER_STEP": ENC_SLOTS_PER_STEP,
+}
+
+# Trace port kinds (uniform trace port, see docs/verification.md).
+TRACE_KINDS = {
+    "TRC_ENC_STATE": 1,   # encoder: {ref_l, ref_s} after one sample
+}
+
+
+def render_verilog_header() -> str:
+    """The text of rtl/common/ecg_formats.vh."""
+    lines = [
+        "// ecg_formats.vh -- GENERATED by scripts/gen_formats.py from golden/formats.py.",
+        "// Do not edit: change golden/formats.py and run `make formats`.",
+        "`ifndef ECG_FORMATS_VH",
+        "`define ECG_FORMATS_VH",
+        "",
+    ]
+    for f in FORMATS.values():
+        n = f"ECG_{f.name}" if not f.name.startswith("ECG_") else f.name
+        lines.append(f"// {f.name}: {f.describe()} ({'signed' if f.signed else 'unsigned'}), "
+                     f"rounding {f.rounding}, overflow {f.overflow} -- {f.doc}")
+        lines.append(f"`define {n}_W {f.width}")
+        lines.append(f"`define {n}_FRAC {f.frac}")
+        lines.append(f"`define {n}_SIGNED {1 if f.signed else 0}")
+        lines.append(f"`define {n}_MIN ({f.min_code})")
+        lines.append(f"`define {n}_MAX ({f.max_code})")
+        lines.append("")
+    lines.append("// Encoder geometry")
+    for k, v in CONSTANTS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("// Trace port kinds")
+    for k, v in TRACE_KINDS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("`endif")
+    lines.append("")
+    return "\n".join(lines)

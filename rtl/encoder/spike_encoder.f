@@ -1,0 +1,2 @@
++incdir+rtl/common
+rtl/encoder/spike_encoder.v

@@ -1,0 +1,231 @@
+"""Valid/ready stream agent: source driver, ready (back-pressure) driver, monitor.
+
+Signals are found by prefix (``s_axis`` -> ``s_axis_tdata``, ``_tvalid``,
+``_tready``, ``_tlast``, ``_tuser``); optional ones may be absent.  See
+clocking.py for the timing convention (write after the rising edge, sample at
+the falling edge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cocotb.triggers import FallingEdge, RisingEdge
+from pyuvm import ConfigDB, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_sequence_item
+
+
+def _sig(dut, prefix, name, required=True):
+    full = f"{prefix}_{name}"
+    if hasattr(dut, full):
+        return getattr(dut, full)
+    if required:
+        raise AttributeError(f"DUT has no signal {full}")
+    return None
+
+
+def _bit(handle) -> int:
+    """1-bit value as int; X/Z count as 0 (only ever read outside reset)."""
+    v = handle.value
+    try:
+        return int(v)
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True)
+class StreamWord:
+    """One transfer seen on a stream (what monitors publish)."""
+
+    data: int
+    last: int = 0
+    user: int = 0
+    extras: tuple = ()      # (name, value) pairs of side signals sampled with it
+    cycle: int = 0          # falling-edge count when seen (not compared)
+
+    def key(self):
+        return (self.data, self.last, self.user, self.extras)
+
+
+class StreamItem(uvm_sequence_item):
+    """A frame to send: a list of (data, last) words, side-band values the
+    driver writes before the first word (``side``: signal name -> value, e.g.
+    configuration ports that the DUT samples with the frame) and free-form
+    metadata for coverage and messages."""
+
+    def __init__(self, name="stream_item", words=None, meta=None, side=None):
+        super().__init__(name)
+        self.words: list[tuple[int, int]] = list(words or [])
+        self.meta: dict = dict(meta or {})
+        self.side: dict = dict(side or {})
+
+    def __str__(self):
+        return f"{self.get_name()} {len(self.words)} words {self.meta}"
+
+
+class StreamSourceDriver(uvm_driver):
+    """Drives frames from the sequencer onto a sink interface of the DUT.
+
+    Config (ConfigDB, key under this component): ``dut``, ``prefix``, ``clk``,
+    ``rst``, ``idle_pct`` and ``rng`` (random.Random).  Idle insertion: before
+    each word, with probability idle_pct %, tvalid stays low for a cycle.  If
+    reset is asserted, the rest of the current frame is abandoned.  Every item
+    is published on ``ap`` once it has been sent (for coverage of what was
+    offered; the golden model is fed by the monitor, not from here).
+    """
+
+    def build_phase(self):
+        cdb = ConfigDB()
+        self.dut = cdb.get(self, "", "dut")
+        self.prefix = cdb.get(self, "", "prefix")
+        self.clk = cdb.get(self, "", "clk")
+        self.rst = cdb.get(self, "", "rst")
+        self.idle_pct = cdb.get(self, "", "idle_pct")
+        self.rng = cdb.get(self, "", "rng")
+        self.ap = uvm_analysis_port("ap", self)
+        self.tdata = _sig(self.dut, self.prefix, "tdata")
+        self.tvalid = _sig(self.dut, self.prefix, "tvalid")
+        self.tready = _sig(self.dut, self.prefix, "tready")
+        self.tlast = _sig(self.dut, self.prefix, "tlast", required=False)
+        self.width = len(self.tdata)
+        self.words_sent = 0
+        self.idle_cycles = 0
+        self.frames_abandoned = 0
+
+    def start_of_simulation_phase(self):
+        self.tvalid.value = 0
+
+    async def run_phase(self):
+        while True:
+            item = await self.seq_item_port.get_next_item()
+            await self._send(item)
+            self.ap.write(item)
+            self.seq_item_port.item_done()
+
+    async def _send(self, item: StreamItem):
+        mask = (1 << self.width) - 1
+        for name, value in item.side.items():
+            getattr(self.dut, name).value = value
+        for data, last in item.words:
+            while self.idle_pct and self.rng.randrange(100) < self.idle_pct:
+                self.tvalid.value = 0
+                self.idle_cycles += 1
+                await RisingEdge(self.clk)
+            self.tdata.value = int(data) & mask
+            if self.tlast is not None:
+                self.tlast.value = int(last)
+            self.tvalid.value = 1
+            while True:
+                await FallingEdge(self.clk)
+                in_reset = _bit(self.rst)
+                accepted = _bit(self.tready) and not in_reset
+                await RisingEdge(self.clk)
+                if in_reset:
+                    self.tvalid.value = 0
+                    self.frames_abandoned += 1
+                    while _bit(self.rst):
+                        await RisingEdge(self.clk)
+                    return
+                if accepted:
+                    self.words_sent += 1
+                    break
+        self.tvalid.value = 0
+
+
+class ReadyDriver(uvm_component):
+    """Drives a source interface's tready: low with probability bp_pct % per cycle.
+
+    Config: ``dut``, ``prefix``, ``clk``, ``bp_pct``, ``rng``; the signal name
+    may be overridden with ``ready_name`` (e.g. ``m_beat_ready``).
+    """
+
+    def build_phase(self):
+        cdb = ConfigDB()
+        self.dut = cdb.get(self, "", "dut")
+        self.clk = cdb.get(self, "", "clk")
+        self.bp_pct = cdb.get(self, "", "bp_pct")
+        self.rng = cdb.get(self, "", "rng")
+        try:
+            name = cdb.get(self, "", "ready_name")
+        except Exception:  # noqa: BLE001 - pyuvm raises its own not-found error
+            name = cdb.get(self, "", "prefix") + "_tready"
+        self.tready = getattr(self.dut, name)
+        self.low_cycles = 0
+        self.paused = False
+
+    def start_of_simulation_phase(self):
+        self.tready.value = 1 if self.bp_pct == 0 else 0
+
+    async def run_phase(self):
+        while True:
+            low = self.paused or (self.bp_pct and self.rng.randrange(100) < self.bp_pct)
+            self.tready.value = 0 if low else 1
+            self.low_cycles += bool(low)
+            await RisingEdge(self.clk)
+
+
+class StreamMonitor(uvm_monitor):
+    """Publishes every transfer (tvalid && tready, outside reset) as a StreamWord.
+
+    Config: ``dut``, ``prefix``, ``clk``, ``rst``, optional ``valid_name`` /
+    ``ready_name`` / ``data_name`` overrides (for non-AXI names such as the
+    encoder's beat register), optional ``extras`` (list of signal names sampled
+    with each transfer), ``signed`` (interpret data as two's complement).
+    Also counts stall cycles (valid && !ready) for coverage, and calls
+    ``reset_listeners`` once per reset assertion.
+    """
+
+    def build_phase(self):
+        cdb = ConfigDB()
+        self.ap = uvm_analysis_port("ap", self)
+        self.dut = cdb.get(self, "", "dut")
+        self.clk = cdb.get(self, "", "clk")
+        self.rst = cdb.get(self, "", "rst")
+        prefix = cdb.get(self, "", "prefix")
+
+        def opt(key, default):
+            try:
+                return cdb.get(self, "", key)
+            except Exception:  # noqa: BLE001
+                return default
+
+        d = self.dut
+        self.tdata = getattr(d, opt("data_name", f"{prefix}_tdata"))
+        self.tvalid = getattr(d, opt("valid_name", f"{prefix}_tvalid"))
+        self.tready = getattr(d, opt("ready_name", f"{prefix}_tready"))
+        self.tlast = _sig(d, prefix, "tlast", required=False)
+        self.tuser = _sig(d, prefix, "tuser", required=False)
+        self.extras = [(n, getattr(d, n)) for n in opt("extras", [])]
+        self.signed = opt("signed", False)
+        self.reset_listeners: list = []
+        self.transfers = 0
+        self.stall_cycles = 0
+        self.resets_seen = 0
+
+    async def run_phase(self):
+        cycle = 0
+        was_reset = False
+        while True:
+            await FallingEdge(self.clk)
+            cycle += 1
+            if _bit(self.rst):
+                if not was_reset:
+                    self.resets_seen += 1
+                    for fn in self.reset_listeners:
+                        fn()
+                was_reset = True
+                continue
+            was_reset = False
+            if not _bit(self.tvalid):
+                continue
+            if not _bit(self.tready):
+                self.stall_cycles += 1
+                continue
+            v = self.tdata.value
+            data = v.to_signed() if self.signed else v.to_unsigned()
+            self.transfers += 1
+            self.ap.write(StreamWord(
+                data=data,
+                last=_bit(self.tlast) if self.tlast is not None else 0,
+                user=self.tuser.value.to_unsigned() if self.tuser is not None else 0,
+                extras=tuple((n, h.value.to_unsigned()) for n, h in self.extras),
+                cycle=cycle))
