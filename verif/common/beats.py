@@ -37,9 +37,11 @@ def select_beats(per_record: int, seed: int, records=None, split: str = "all",
                  classes=None, pre: int = 100, post: int = 150, split_seed: int = 2025):
     """Pick ``per_record`` beats from each record (all 48 by default).
 
-    Within a record, one beat of each AAMI class present is taken first (so
-    rare classes are exercised), then the rest at random; ``classes`` (AAMI
-    names) restricts the choice.  Returns (BeatSet subset, AAMI labels).
+    Within a record, one beat of each AAMI class present is taken first,
+    rarest class (over the whole database) first, so rare classes are
+    exercised even with one or two beats per record; then the rest at random.
+    ``classes`` (AAMI names) restricts the choice.  Returns (BeatSet subset,
+    AAMI labels).
     """
     beats = D.load_beats(records=None, pre=pre, post=post)
     idx = split_indices(beats, split, split_seed)
@@ -47,6 +49,8 @@ def select_beats(per_record: int, seed: int, records=None, split: str = "all",
     rng = np.random.default_rng(seed)
     recs = [int(r) for r in (records or D.MITDB_RECORDS)]
     allowed = None if classes is None else {D.AAMI5_CLASSES.index(c) for c in classes}
+    counts = np.bincount(labels[labels >= 0], minlength=len(D.AAMI5_CLASSES))
+    rarity = {c: counts[c] if c >= 0 else 1 << 40 for c in range(-1, len(D.AAMI5_CLASSES))}
     chosen = []
     for r in recs:
         cand = idx[beats.record[idx] == r]
@@ -56,7 +60,7 @@ def select_beats(per_record: int, seed: int, records=None, split: str = "all",
             continue
         cand = rng.permutation(cand)
         first = []
-        for c in np.unique(labels[cand]):
+        for c in sorted(np.unique(labels[cand]), key=lambda c: rarity[int(c)]):
             first.append(cand[labels[cand] == c][0])
         rest = [i for i in cand if i not in set(first)]
         pick = (first + rest)[:per_record]

@@ -55,7 +55,8 @@ class Knobs:
             if not 0 <= v <= 95:
                 raise ValueError(f"{name}={v} outside 0..95")
         return Knobs(
-            seed=int(cocotb.RANDOM_SEED),
+            # the run's seed as given (cocotb.RANDOM_SEED is re-derived per test)
+            seed=_env_int("COCOTB_RANDOM_SEED", int(cocotb.RANDOM_SEED)),
             idle_pct=_env_int("IDLE_PCT", idle_pct),
             bp_pct=_env_int("BP_PCT", bp_pct),
             beats_per_record=_env_int("BEATS_PER_RECORD", beats_per_record),

