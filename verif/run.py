@@ -48,6 +48,8 @@ TESTS: dict[str, SimTest] = {
                                doc="beats from all 48 records, every AAMI class"),
     "encoder_backpressure": SimTest(**_ENC, testcase="EncoderBackpressureTest",
                                     doc="heavy idle insertion and back-pressure, nothing lost"),
+    "encoder_gaps": SimTest(**_ENC, testcase="EncoderGapSweepTest",
+                            doc="gaps over the whole legal range, changed mid-beat"),
     "encoder_reset": SimTest(**_ENC, testcase="EncoderResetTest", doc="reset in the middle of beats"),
     "encoder_badinput": SimTest(**_ENC, testcase="EncoderBadInputTest", smoke=True,
                                 doc="wrong frame lengths, out-of-range samples, zero gap"),

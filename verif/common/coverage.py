@@ -3,7 +3,7 @@
 A block's coverage component samples values into coverpoints; each coverpoint
 may declare the bins it requires.  The report phase logs a table; when the
 environment variable FCOV_DIR is set the result is also written as JSON
-(``<FCOV_DIR>/<test>.json``) for ``make cov`` to merge over the regression.
+(``<FCOV_DIR>/<run>.<test class>.json``) for ``make cov`` to merge over the regression.
 A test can make missing required bins fatal with ``enforce=True``.
 """
 
@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from pyuvm import uvm_component
+from pyuvm import uvm_component, uvm_root
 
 
 class CoverageCollector(uvm_component):
@@ -22,7 +22,6 @@ class CoverageCollector(uvm_component):
         self.points: dict[str, Counter] = {}
         self.required: dict[str, set] = {}
         self.enforce = False
-        self.test_name = os.environ.get("COCOTB_TEST_FILTER", "") or type(self).__name__
 
     def coverpoint(self, name, required=()):
         self.points.setdefault(name, Counter())
@@ -51,7 +50,8 @@ class CoverageCollector(uvm_component):
         out = os.environ.get("FCOV_DIR")
         if out:
             Path(out).mkdir(parents=True, exist_ok=True)
-            name = os.environ.get("FCOV_NAME", self.test_name)
+            test = type(uvm_root().uvm_test_top).__name__
+            name = f"{os.environ.get('FCOV_NAME', 'run')}.{test}"
             (Path(out) / f"{name}.json").write_text(json.dumps(self.summary(), indent=1))
 
     def check_phase(self):

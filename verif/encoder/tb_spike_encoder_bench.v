@@ -58,7 +58,7 @@ wire        m_axis_spk_tvalid;
 reg         m_axis_spk_tready = 1'b1;
 wire        m_axis_spk_tlast;
 wire [499:0] m_beat_slots;
-wire [9:0]  m_beat_nspk;
+wire [7:0]  m_beat_nspk;
 wire        m_beat_valid;
 reg         m_beat_ready = 1'b1;
 wire        stat_sat;

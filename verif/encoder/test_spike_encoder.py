@@ -302,11 +302,27 @@ class EncoderBackpressureTest(EncoderBaseTest):
 
     IDLE_PCT = 30
     BP_PCT = 70
-    REQUIRE = {"event": ("input_stalled", "spk_backpressure", "beat_waiting")}
+    REQUIRE = {"event": ("input_stalled", "spk_backpressure", "beat_waiting", "beat_register_full")}
 
     def items(self):
         bs, labels = select_beats(1, self.knobs.seed, records=self.knobs.records or D.DS2[:12])
         return [BeatItem.from_beatset(bs, labels, i, side=self.config_side()) for i in range(len(bs))]
+
+    async def stimulus(self, seq):
+        """Besides random back-pressure, the beat consumer goes away for long
+        stretches, so a second beat completes while the first is unread: the
+        input must stall (beat_pending) and both beats must arrive intact."""
+        d = self.dut
+        task = cocotb.start_soon(seq.start(self.env.seqr))
+        rng = self.knobs.rng("pause")
+        while not task.done():
+            await ClockCycles(d.clk, rng.randrange(200, 1500))
+            self.env.beat_ready.paused = True
+            await ClockCycles(d.clk, rng.randrange(1500, 3000))
+            if int(d.m_beat_valid.value) and not int(d.s_axis_tready.value) and int(d.s_axis_tvalid.value):
+                self.env.cov.sample("event", "beat_register_full")
+            self.env.beat_ready.paused = False
+        await task
 
 
 @pyuvm.test()
@@ -331,6 +347,32 @@ class EncoderResetTest(EncoderBaseTest):
                 break
             self.logger.info("asserting reset in the middle of a beat")
             await reset(d.clk, d.rst, cycles=rng.randrange(1, 4))
+        await task
+
+
+@pyuvm.test()
+class EncoderGapSweepTest(EncoderBaseTest):
+    """Gaps over the whole legal range (every bit of both gap registers, the
+    extremes 1 and 2047), changed at random moments, also in the middle of
+    beats: the encoder must use the gaps sampled with sample 0 of each beat."""
+
+    GAPS = (1, 2, 2047, 0x555, 0x2AA, 0x400, 0x3FF, 7, 26, 101, 64, 300)
+
+    def items(self):
+        bs, labels = select_beats(1, self.knobs.seed, records=self.knobs.records or D.MITDB_RECORDS[::3])
+        rng = self.knobs.rng("gaps")
+        return [BeatItem.from_beatset(bs, labels, i, side={"cfg_delta_s": rng.choice(self.GAPS),
+                                                          "cfg_delta_l": rng.choice(self.GAPS)})
+                for i in range(len(bs))]
+
+    async def stimulus(self, seq):
+        d = self.dut
+        task = cocotb.start_soon(seq.start(self.env.seqr))
+        rng = self.knobs.rng("gap_pokes")
+        while not task.done():
+            await ClockCycles(d.clk, rng.randrange(20, 200))
+            d.cfg_delta_s.value = rng.choice(self.GAPS)
+            d.cfg_delta_l.value = rng.choice(self.GAPS)
         await task
 
 

@@ -1,0 +1,85 @@
+# ECG classification hardware: simulation, regression, lint, coverage, benchmarks.
+# `make help` lists the targets.  Every target first runs scripts/bootstrap.sh
+# (system packages when root/sudo, the .venv with pinned requirements) once.
+
+SHELL      := bash
+PY         := .venv/bin/python
+STAMP      := .venv/.requirements.sha
+TEST       ?= encoder
+SIM        ?= verilator
+SEED       ?=
+WAVES      ?= 0
+COV        ?= 0
+JOBS       ?= 2
+B          ?= encoder
+BEATS      ?= 2000
+DATA_DIR   ?=
+
+ifneq ($(strip $(DATA_DIR)),)
+export ECG_DATA_DIR := $(abspath $(DATA_DIR))
+endif
+
+.PHONY: help setup sim regress lint cov bench synth formats formats-check unit test spikes clean
+
+help:
+	@echo "make setup                      install system packages (root/sudo) and the .venv"
+	@echo "make sim TEST=<name> [SIM=icarus|verilator] [SEED=n] [WAVES=1] [COV=1]"
+	@echo "                                run one cocotb/pyuvm test (python -m verif.run --list)"
+	@echo "make regress [SIM=..] [JOBS=2] [COV=1]  every regression test, in parallel"
+	@echo "make lint                       verilator --lint-only -Wall and iverilog -Wall on every RTL top"
+	@echo "make cov                        regression with Verilator coverage + HTML report + minima"
+	@echo "make bench B=<block> [BEATS=N|all] [SIM=..]  stream real beats through the RTL, print JSON"
+	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
+	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
+	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
+	@echo "make unit                       golden-model and data unit tests (pytest)"
+	@echo "make test                       unit tests, formats check, lint, Verilator regression, Icarus smoke"
+	@echo "variables: DATA_DIR=<dir holding mitdb/> (default ../shared/data), SEED, JOBS"
+
+$(STAMP): requirements.txt scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh
+
+setup: $(STAMP)
+
+sim: $(STAMP)
+	@$(PY) -m verif.run --test $(TEST) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(filter 1,$(WAVES)),--waves) $(if $(filter 1,$(COV)),--cov)
+
+regress: $(STAMP)
+	SIMS=$(SIM) COV=$(COV) SEED=$(SEED) $(PY) -m pytest -q -n $(JOBS) verif/test_regression.py
+
+lint: $(STAMP)
+	@bash scripts/lint.sh
+
+cov: $(STAMP)
+	rm -rf build/fcov/verilator build/tests/verilator/*-cov
+	SIMS=verilator COV=1 SEED=$(SEED) $(PY) -m pytest -q -n $(JOBS) verif/test_regression.py
+	$(PY) scripts/coverage_report.py
+
+bench: $(STAMP)
+	@$(PY) scripts/bench.py --block $(B) --beats $(BEATS) --sim $(SIM) $(if $(SEED),--seed $(SEED))
+
+synth: $(STAMP)
+	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done
+
+spikes: $(STAMP)
+	@$(PY) scripts/spike_stats.py
+
+formats: $(STAMP)
+	$(PY) scripts/gen_formats.py
+
+formats-check: $(STAMP)
+	$(PY) scripts/gen_formats.py --check
+
+unit: $(STAMP)
+	$(PY) -m pytest -q -n $(JOBS) golden/tests
+
+# The README's test command.  One pytest session runs the unit tests, the
+# generated-file and lint checks and the simulation regression (Verilator,
+# plus the Icarus smoke subset), so it ends with one "N passed" line.
+test: $(STAMP)
+	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
+	  golden/tests verif/test_checks.py verif/test_regression.py
+
+clean:
+	rm -rf build sim_build results.xml .pytest_cache

@@ -1,0 +1,38 @@
+"""Repository checks run by `make test`: generated files current, lint clean."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_generated_formats_header_is_current():
+    r = subprocess.run([sys.executable, "scripts/gen_formats.py", "--check"], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_lint_clean():
+    r = subprocess.run(["bash", "scripts/lint.sh"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _bench(*args):
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "encoder", "--sim", "verilator",
+                        "--beats", "150", *args], cwd=ROOT, capture_output=True, text=True)
+    import json
+    return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def test_bench_encoder_matches_model():
+    code, res, err = _bench()
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 150, err
+    assert res["values_compared"] >= 150 * (4 * 250 + 3 * 250 + 501)
+    assert res["cycles_per_beat_mean"] == 250.0
+
+
+def test_bench_encoder_detects_corrupted_model():
+    """The bulk comparison must fail when the golden model is wrong."""
+    code, res, _ = _bench("--corrupt-model")
+    assert code == 1 and res["mismatches"] > 100
