@@ -252,17 +252,30 @@ def encode_beats(x, cfg: EncoderConfig) -> BeatsResult:
                        nspk=slots.sum(axis=1).astype(np.int32), sat=sat)
 
 
-def level_crossing_spikes(x, delta: int) -> np.ndarray:
-    """Baseline for comparison: a plain one-gap send-on-delta encoder over all
-    samples of each beat (reference loaded from sample 0).  Returns spikes per beat."""
+def level_crossing_spikes(x, delta: int, every_level: bool = False) -> np.ndarray:
+    """Baselines for comparison, spikes per beat over all samples of each beat
+    (reference loaded from sample 0):
+
+    * ``every_level=False``: a plain one-gap send-on-delta encoder with the same
+      rule as one channel of ours (at most one spike per sample, the window
+      re-centres on the sample that fired);
+    * ``every_level=True``: a classic level-crossing encoder on a fixed grid of
+      levels ``delta`` apart, one spike per level crossed (a steep QRS slope
+      crossing k levels in one sample gives k spikes).
+    """
     x = np.asarray(x, dtype=np.int64)
     ref = x[:, 0].copy()
     count = np.zeros(x.shape[0], dtype=np.int64)
     for i in range(1, x.shape[1]):
         d = x[:, i] - ref
-        fired = (d >= delta) | (d <= -delta)
-        count += fired
-        ref = np.where(fired, x[:, i], ref)
+        if every_level:
+            k = np.abs(d) // delta
+            count += k
+            ref = ref + np.sign(d) * k * delta
+        else:
+            fired = (d >= delta) | (d <= -delta)
+            count += fired
+            ref = np.where(fired, x[:, i], ref)
     return count
 
 

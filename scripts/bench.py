@@ -13,7 +13,9 @@ separate runs (reset at the start of each), in parallel on the machine's cores.
 
 Prints progress on stderr and ends with one JSON line on stdout: block, sim,
 beats, mismatches, values_compared, cycles_per_beat_mean/max, the lower bound,
-beats_per_second (simulation wall time), and the block's own figures.
+beats_per_second (simulated beats per second of simulator wall time, all
+cores), beats_per_second_end_to_end (including writing, parsing and
+comparing), and the block's own figures.
 """
 
 from __future__ import annotations
@@ -216,6 +218,7 @@ def bench_encoder(a):
         "cycles_per_beat_lower_bound": F.ENC_BEAT_LEN,
         "beats_per_second": round(len(idx) / sim_time * a.jobs, 1) if sim_time else None,
         "sim_cycles_per_second": round(float(cyc.sum()) / sim_time, 0) if sim_time else None,
+        "beats_per_second_end_to_end": round(len(idx) / wall, 1),
         "wall_seconds": round(wall, 1),
         "idle_pct": a.idle_pct, "bp_pct": a.bp_pct, "seed": a.seed,
         "delta_s": cfg.delta_s, "delta_l": cfg.delta_l,
