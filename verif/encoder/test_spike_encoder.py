@@ -400,9 +400,21 @@ class EncoderBadInputTest(EncoderBaseTest):
         sat = BeatItem.from_beatset(bs, labels, 2, side=side)
         for k, v in ((95, 32767), (100, -32768), (105, 3000), (110, -2049), (120, 2047)):
             sat.words[k] = (v, sat.words[k][1])
-        zero = BeatItem.from_beatset(bs, labels, 3, side={"cfg_delta_s": 0, "cfg_delta_l": side["cfg_delta_l"]})
-        out = [good[0], short, good[1], long_, good[2], sat, good[3], zero, good[0]]
-        return out
+        zero_s = BeatItem.from_beatset(bs, labels, 3, side={"cfg_delta_s": 0, "cfg_delta_l": side["cfg_delta_l"]})
+        zero_l = BeatItem.from_beatset(bs, labels, 1, side={"cfg_delta_s": side["cfg_delta_s"], "cfg_delta_l": 0})
+        return [good[0], short, good[1], long_, good[2], sat, good[3], zero_s, good[0], zero_l, good[2]]
+
+    async def stimulus(self, seq):
+        """After the bad input, a reset must clear the sticky configuration
+        error, and a good beat afterwards must be encoded normally."""
+        await seq.start(self.env.seqr)
+        await self.drain()
+        assert int(self.dut.stat_cfg_err.value) == 1, "stat_cfg_err must stay set until reset"
+        await reset(self.dut.clk, self.dut.rst)
+        assert int(self.dut.stat_cfg_err.value) == 0, "reset must clear stat_cfg_err"
+        bs, labels = select_beats(1, self.knobs.seed, records=("101",))
+        await BeatSequence("after_reset", [BeatItem.from_beatset(bs, labels, 0, side=self.config_side())]
+                           ).start(self.env.seqr)
 
 
 @pyuvm.test(expect_error=ScoreboardError)
