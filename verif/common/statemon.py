@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from cocotb.triggers import FallingEdge
 from pyuvm import ConfigDB, uvm_analysis_port, uvm_monitor
 
-from verif.common.stream import _bit
+from verif.common.stream import _bit, cfg_get
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,7 @@ class StateMonitor(uvm_monitor):
         self.rst = cdb.get(self, "", "rst")
 
         def opt(key, default):
-            try:
-                return cdb.get(self, "", key)
-            except Exception:  # noqa: BLE001
-                return default
+            return cfg_get(self, key, default)
 
         p = opt("prefix", "trc")
         d = self.dut

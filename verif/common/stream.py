@@ -23,6 +23,19 @@ def _sig(dut, prefix, name, required=True):
     return None
 
 
+_REQUIRED = object()
+
+
+def cfg_get(comp, key, default=_REQUIRED):
+    """ConfigDB look-up for a component, with an optional default."""
+    try:
+        return ConfigDB().get(comp, "", key)
+    except Exception:  # noqa: BLE001 - pyuvm raises its own not-found error
+        if default is _REQUIRED:
+            raise
+        return default
+
+
 def _bit(handle) -> int:
     """1-bit value as int; X/Z count as 0 (only ever read outside reset)."""
     v = handle.value
@@ -144,10 +157,7 @@ class ReadyDriver(uvm_component):
         self.clk = cdb.get(self, "", "clk")
         self.bp_pct = cdb.get(self, "", "bp_pct")
         self.rng = cdb.get(self, "", "rng")
-        try:
-            name = cdb.get(self, "", "ready_name")
-        except Exception:  # noqa: BLE001 - pyuvm raises its own not-found error
-            name = cdb.get(self, "", "prefix") + "_tready"
+        name = cfg_get(self, "ready_name", None) or cfg_get(self, "prefix") + "_tready"
         self.tready = getattr(self.dut, name)
         self.low_cycles = 0
         self.paused = False
@@ -183,10 +193,7 @@ class StreamMonitor(uvm_monitor):
         prefix = cdb.get(self, "", "prefix")
 
         def opt(key, default):
-            try:
-                return cdb.get(self, "", key)
-            except Exception:  # noqa: BLE001
-                return default
+            return cfg_get(self, key, default)
 
         d = self.dut
         self.tdata = getattr(d, opt("data_name", f"{prefix}_tdata"))
