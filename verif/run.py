@@ -37,13 +37,14 @@ class SimTest:
     testcase: str | None = None     # cocotb test filter (regex); None = all tests of the module
     doc: str = ""
     smoke: bool = False             # part of the Icarus smoke run in `make test`
+    umbrella: bool = False          # runs tests that also have entries of their own
 
 
 _ENC = dict(toplevel="spike_encoder", filelist="rtl/encoder/spike_encoder.f",
             module="verif.encoder.test_spike_encoder", parameters={"TRACE_EN": 1})
 
 TESTS: dict[str, SimTest] = {
-    "encoder": SimTest(**_ENC, doc="every encoder test (the flagship until the e-prop network exists)"),
+    "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test (the flagship until the e-prop network exists)"),
     "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
                                doc="beats from all 48 records, every AAMI class"),
     "encoder_backpressure": SimTest(**_ENC, testcase="EncoderBackpressureTest",
@@ -55,9 +56,41 @@ TESTS: dict[str, SimTest] = {
                                 doc="wrong frame lengths, out-of-range samples, zero gap"),
     "encoder_expect_fail": SimTest(**_ENC, testcase="EncoderCorruptModelTest",
                                    doc="corrupted golden model: must fail (expect_fail)"),
+    "wakeup": SimTest(
+        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", testcase="Wakeup", umbrella=True,
+        doc="every wake-up path test (Click element, clock gate, stage-2 responder)"),
+    "wakeup_regress": SimTest(
+        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", testcase="WakeupRegressionTest", smoke=True,
+        doc="normal/abnormal beats, random gaps, back-to-back, 0 gated edges when idle"),
+    "wakeup_b2b": SimTest(
+        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", testcase="WakeupBackToBackTest",
+        doc="back-to-back requests: exactly one beat per W + 2 cycles"),
+    "wakeup_idle": SimTest(
+        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", testcase="WakeupIdleTest",
+        doc="long runs of normal beats: exactly 0 gated-clock edges"),
+    "wakeup_reset": SimTest(
+        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", testcase="WakeupResetTest",
+        doc="reset in the middle of the handshake, defined recovery"),
+    "wakeup_expect_fail": SimTest(
+        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", testcase="WakeupCorruptModelTest",
+        doc="corrupted handshake model: must fail (expect_fail)"),
+    "wakeup_cnt_wrap": SimTest(
+        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", parameters={"CNT_W": 4}, testcase="WakeupRegressionTest",
+        doc="4-bit statistics counters: every bit toggles, wrap-around checked"),
+    "wakeup_click": SimTest(
+        toplevel="click_element", filelist="rtl/wakeup/wakeup_path.f",
+        module="verif.wakeup.test_wakeup_path", testcase="ClickElementTest",
+        doc="bare Click element: early requests held until ack_out, reset with a request waiting"),
 }
-# `make regress` runs these (the umbrella `encoder` would repeat them)
-REGRESSION = [n for n in TESTS if n != "encoder"]
+# `make regress` runs these (the umbrella entries would repeat them)
+REGRESSION = [n for n, t in TESTS.items() if not t.umbrella]
 
 
 def read_filelist(path: str | Path) -> tuple[list[Path], list[Path]]:
@@ -120,7 +153,8 @@ def run(name: str, sim: str, seed: int | None = None, waves: bool = False, cov: 
     if sim == "verilator":
         build_args += ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique"]
         if cov:
-            build_args += ["--coverage-line", "--coverage-toggle"]
+            # --coverage-max-width: also measure toggles of the wide beat/slot registers
+            build_args += ["--coverage-line", "--coverage-toggle", "--coverage-max-width", "1024"]
     elif sim == "icarus":
         build_args += ["-g2012"]
     runner = get_runner(sim)
