@@ -168,6 +168,38 @@ ENC_SLOTS = 2 * ENC_S_LEN + 2 * ENC_L_LEN
 ENC_TIMESTEPS = 2
 ENC_SLOTS_PER_STEP = ENC_SLOTS // ENC_TIMESTEPS
 
+# Integrate-and-fire SNN engine (DESIGN.md 3.2, docs/snn_if.md).  Weights are
+# int8; the per-pass update is v <- sat_VMEM(v + ((I + b) << 1)) computed
+# exactly in SNN_ACC; hidden neurons fire 0/1/2 spikes against theta / 2*theta.
+SNN_WEIGHT = _fmt("SNN_WEIGHT", 8, 0, True, "round_half_even", "saturate",
+                  "IF engine synaptic weight, two's complement")
+SNN_BIAS = _fmt("SNN_BIAS", 16, 0, True, "round_half_even", "saturate",
+                "IF engine per-neuron bias, added as (I + b) << 1 every pass")
+SNN_THETA = _fmt("SNN_THETA", 14, 0, False, "round_half_even", "error",
+                 "IF engine per-layer firing threshold, 1..16383 (2*theta fits SNN_VMEM)")
+SNN_VMEM = _fmt("SNN_VMEM", 16, 0, True, "trunc", "saturate",
+                "IF engine membrane potential register, saturating")
+SNN_ACC = _fmt("SNN_ACC", 19, 0, True, "trunc", "error",
+               "IF engine exact sum v + ((I + b) << 1) before saturation; cannot overflow")
+SNN_COUNT = _fmt("SNN_COUNT", 2, 0, False, "trunc", "error",
+                 "IF engine spikes of one neuron in one pass, 0..2")
+
+SNN_N_IN = ENC_SLOTS_PER_STEP   # 250 input slots per pass
+SNN_N_H1 = 144
+SNN_N_H2 = 64
+SNN_N_OUT = 2
+SNN_PASSES = 2
+SNN_LANES = 16
+
+SNN_CONSTANTS = {
+    "SNN_N_IN": SNN_N_IN,
+    "SNN_N_H1": SNN_N_H1,
+    "SNN_N_H2": SNN_N_H2,
+    "SNN_N_OUT": SNN_N_OUT,
+    "SNN_PASSES": SNN_PASSES,
+    "SNN_LANES": SNN_LANES,
+}
+
 CONSTANTS = {
     "ENC_BEAT_LEN": ENC_BEAT_LEN,
     "ENC_R_INDEX": ENC_R_INDEX,
@@ -207,6 +239,10 @@ def render_verilog_header() -> str:
         lines.append("")
     lines.append("// Encoder geometry")
     for k, v in CONSTANTS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("// IF SNN engine geometry")
+    for k, v in SNN_CONSTANTS.items():
         lines.append(f"`define ECG_{k} {v}")
     lines.append("")
     lines.append("// Trace port kinds")

@@ -31,6 +31,48 @@
 `define ECG_ENC_REF_MIN (-2048)
 `define ECG_ENC_REF_MAX (2047)
 
+// SNN_WEIGHT: s8.0 (signed), rounding round_half_even, overflow saturate -- IF engine synaptic weight, two's complement
+`define ECG_SNN_WEIGHT_W 8
+`define ECG_SNN_WEIGHT_FRAC 0
+`define ECG_SNN_WEIGHT_SIGNED 1
+`define ECG_SNN_WEIGHT_MIN (-128)
+`define ECG_SNN_WEIGHT_MAX (127)
+
+// SNN_BIAS: s16.0 (signed), rounding round_half_even, overflow saturate -- IF engine per-neuron bias, added as (I + b) << 1 every pass
+`define ECG_SNN_BIAS_W 16
+`define ECG_SNN_BIAS_FRAC 0
+`define ECG_SNN_BIAS_SIGNED 1
+`define ECG_SNN_BIAS_MIN (-32768)
+`define ECG_SNN_BIAS_MAX (32767)
+
+// SNN_THETA: u14.0 (unsigned), rounding round_half_even, overflow error -- IF engine per-layer firing threshold, 1..16383 (2*theta fits SNN_VMEM)
+`define ECG_SNN_THETA_W 14
+`define ECG_SNN_THETA_FRAC 0
+`define ECG_SNN_THETA_SIGNED 0
+`define ECG_SNN_THETA_MIN (0)
+`define ECG_SNN_THETA_MAX (16383)
+
+// SNN_VMEM: s16.0 (signed), rounding trunc, overflow saturate -- IF engine membrane potential register, saturating
+`define ECG_SNN_VMEM_W 16
+`define ECG_SNN_VMEM_FRAC 0
+`define ECG_SNN_VMEM_SIGNED 1
+`define ECG_SNN_VMEM_MIN (-32768)
+`define ECG_SNN_VMEM_MAX (32767)
+
+// SNN_ACC: s19.0 (signed), rounding trunc, overflow error -- IF engine exact sum v + ((I + b) << 1) before saturation; cannot overflow
+`define ECG_SNN_ACC_W 19
+`define ECG_SNN_ACC_FRAC 0
+`define ECG_SNN_ACC_SIGNED 1
+`define ECG_SNN_ACC_MIN (-262144)
+`define ECG_SNN_ACC_MAX (262143)
+
+// SNN_COUNT: u2.0 (unsigned), rounding trunc, overflow error -- IF engine spikes of one neuron in one pass, 0..2
+`define ECG_SNN_COUNT_W 2
+`define ECG_SNN_COUNT_FRAC 0
+`define ECG_SNN_COUNT_SIGNED 0
+`define ECG_SNN_COUNT_MIN (0)
+`define ECG_SNN_COUNT_MAX (3)
+
 // Encoder geometry
 `define ECG_ENC_BEAT_LEN 250
 `define ECG_ENC_R_INDEX 100
@@ -41,6 +83,14 @@
 `define ECG_ENC_SLOTS 500
 `define ECG_ENC_TIMESTEPS 2
 `define ECG_ENC_SLOTS_PER_STEP 250
+
+// IF SNN engine geometry
+`define ECG_SNN_N_IN 250
+`define ECG_SNN_N_H1 144
+`define ECG_SNN_N_H2 64
+`define ECG_SNN_N_OUT 2
+`define ECG_SNN_PASSES 2
+`define ECG_SNN_LANES 16
 
 // Trace port kinds
 `define ECG_TRC_ENC_STATE 1
