@@ -88,6 +88,56 @@ TESTS: dict[str, SimTest] = {
         toplevel="click_element", filelist="rtl/wakeup/wakeup_path.f",
         module="verif.wakeup.test_wakeup_path", testcase="ClickElementTest",
         doc="bare Click element: early requests held until ack_out, reset with a request waiting"),
+    "snn_if": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="If(?!Init)", umbrella=True,
+        doc="every IF-engine test on the TRACE_EN=1 build but IfInitTest (cycle test without latency check)"),
+    "snn_if_regress": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfRegressionTest", smoke=True,
+        doc="4 random banks over AXI, real beats of all 48 records + random slots, all banks, cascade"),
+    "snn_if_cascade": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfCascadeTest",
+        doc="severity cascade, every path (1, 2, 3 stages)"),
+    "snn_if_backpressure": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfBackpressureTest",
+        doc="heavy idle/back-pressure on the beat and decision streams, status reads while busy"),
+    "snn_if_reset": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfResetTest",
+        doc="reset in the middle of beats; CTRL/statistics reset, weight memory survives"),
+    "snn_if_badaxi": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfBadAxiTest", smoke=True,
+        doc="DECERR/SLVERR: unmapped, RO/WO, strobes, bad word address, writes while busy"),
+    "snn_if_config": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfConfigTest",
+        doc="all 4 banks written and read back word by word over AXI4-Lite"),
+    "snn_if_stress": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfStressTest",
+        doc="maximal beats: all slots, all neurons firing twice and saturating, 3 stages"),
+    "snn_if_cycles": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 0}, testcase="IfCycleTest",
+        doc="TRACE_EN=0: beat-to-decision latency and CYCLES_LAST equal the cycle formula"),
+    "snn_if_trained": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfTrainedTest",
+        doc="trained images (golden/params/snn_if) with real beats, screen and cascade"),
+    "snn_if_init": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1, **{f"INIT_BANK{b}": f'"{ROOT}/golden/params/snn_if/intra_{n}.hex"'
+                                      for b, n in enumerate(("binary", "sev1", "sev2", "sev3"))}},
+        testcase="IfInitTest",
+        doc="banks preloaded with $readmemh from the trained intra images (INIT_BANK0..3), no AXI load"),
+    "snn_if_expect_fail": SimTest(
+        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+        parameters={"TRACE_EN": 1}, testcase="IfCorruptModelTest",
+        doc="corrupted golden model (theta1 + 1): must fail (expect_fail)"),
 }
 # `make regress` runs these (the umbrella entries would repeat them)
 REGRESSION = [n for n, t in TESTS.items() if not t.umbrella]

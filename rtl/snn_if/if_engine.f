@@ -1,0 +1,6 @@
++incdir+rtl/common
+rtl/snn_if/if_ffs.v
+rtl/snn_if/if_neuron_update.v
+rtl/snn_if/if_weight_mem.v
+rtl/snn_if/if_axil_regs.v
+rtl/snn_if/if_engine.v
