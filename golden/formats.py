@@ -215,6 +215,13 @@ CONSTANTS = {
 # Trace port kinds (uniform trace port, see docs/verification.md).
 TRACE_KINDS = {
     "TRC_ENC_STATE": 1,   # encoder: {ref_l, ref_s} after one sample
+    # IF-SNN engine (docs/snn_if_rtl.md, "Trace port")
+    "TRC_SNN_H1": 16,     # hidden-1 neuron after a pass: {v_post, v_pre}
+    "TRC_SNN_H2": 17,     # hidden-2 neuron after a pass
+    "TRC_SNN_OUT": 18,    # output neuron after a pass
+    "TRC_SNN_STAGE": 19,  # end of a cascade stage: {v_out1, v_out0}
+    "TRC_SNN_BEAT": 20,   # after the final decision: synaptic events of the beat
+    "TRC_SNN_CYCLES": 21, # engine cycles of the beat
 }
 
 

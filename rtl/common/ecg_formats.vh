@@ -94,5 +94,11 @@
 
 // Trace port kinds
 `define ECG_TRC_ENC_STATE 1
+`define ECG_TRC_SNN_H1 16
+`define ECG_TRC_SNN_H2 17
+`define ECG_TRC_SNN_OUT 18
+`define ECG_TRC_SNN_STAGE 19
+`define ECG_TRC_SNN_BEAT 20
+`define ECG_TRC_SNN_CYCLES 21
 
 `endif
