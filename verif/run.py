@@ -43,6 +43,10 @@ class SimTest:
 _ENC = dict(toplevel="spike_encoder", filelist="rtl/encoder/spike_encoder.f",
             module="verif.encoder.test_spike_encoder", parameters={"TRACE_EN": 1})
 
+_WAKE = dict(toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f", module="verif.wakeup.test_wakeup_path")
+_SNN = dict(toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
+            parameters={"TRACE_EN": 1})
+
 TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test (the flagship until the e-prop network exists)"),
     "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
@@ -57,76 +61,60 @@ TESTS: dict[str, SimTest] = {
     "encoder_expect_fail": SimTest(**_ENC, testcase="EncoderCorruptModelTest",
                                    doc="corrupted golden model: must fail (expect_fail)"),
     "wakeup": SimTest(
-        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
-        module="verif.wakeup.test_wakeup_path", testcase="Wakeup", umbrella=True,
+        **_WAKE, testcase="Wakeup", umbrella=True,
         doc="every wake-up path test (Click element, clock gate, stage-2 responder)"),
     "wakeup_regress": SimTest(
-        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
-        module="verif.wakeup.test_wakeup_path", testcase="WakeupRegressionTest", smoke=True,
+        **_WAKE, testcase="WakeupRegressionTest", smoke=True,
         doc="normal/abnormal beats, random gaps, back-to-back, 0 gated edges when idle"),
     "wakeup_b2b": SimTest(
-        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
-        module="verif.wakeup.test_wakeup_path", testcase="WakeupBackToBackTest",
+        **_WAKE, testcase="WakeupBackToBackTest",
         doc="back-to-back requests: exactly one beat per W + 2 cycles"),
     "wakeup_idle": SimTest(
-        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
-        module="verif.wakeup.test_wakeup_path", testcase="WakeupIdleTest",
+        **_WAKE, testcase="WakeupIdleTest",
         doc="long runs of normal beats: exactly 0 gated-clock edges"),
     "wakeup_reset": SimTest(
-        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
-        module="verif.wakeup.test_wakeup_path", testcase="WakeupResetTest",
+        **_WAKE, testcase="WakeupResetTest",
         doc="reset in the middle of the handshake, defined recovery"),
     "wakeup_expect_fail": SimTest(
-        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
-        module="verif.wakeup.test_wakeup_path", testcase="WakeupCorruptModelTest",
+        **_WAKE, testcase="WakeupCorruptModelTest",
         doc="corrupted handshake model: must fail (expect_fail)"),
     "wakeup_cnt_wrap": SimTest(
-        toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f",
-        module="verif.wakeup.test_wakeup_path", parameters={"CNT_W": 4}, testcase="WakeupRegressionTest",
+        **_WAKE, parameters={"CNT_W": 4}, testcase="WakeupRegressionTest",
         doc="4-bit statistics counters: every bit toggles, wrap-around checked"),
     "wakeup_click": SimTest(
         toplevel="click_element", filelist="rtl/wakeup/wakeup_path.f",
         module="verif.wakeup.test_wakeup_path", testcase="ClickElementTest",
         doc="bare Click element: early requests held until ack_out, reset with a request waiting"),
     "snn_if": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="If(?!Init)", umbrella=True,
+        **_SNN, testcase="If(?!Init)", umbrella=True,
         doc="every IF-engine test on the TRACE_EN=1 build but IfInitTest (cycle test without latency check)"),
     "snn_if_regress": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfRegressionTest", smoke=True,
+        **_SNN, testcase="IfRegressionTest", smoke=True,
         doc="4 random banks over AXI, real beats of all 48 records + random slots, all banks, cascade"),
     "snn_if_cascade": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfCascadeTest",
+        **_SNN, testcase="IfCascadeTest",
         doc="severity cascade, every path (1, 2, 3 stages)"),
     "snn_if_backpressure": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfBackpressureTest",
+        **_SNN, testcase="IfBackpressureTest",
         doc="heavy idle/back-pressure on the beat and decision streams, status reads while busy"),
     "snn_if_reset": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfResetTest",
+        **_SNN, testcase="IfResetTest",
         doc="reset in the middle of beats; CTRL/statistics reset, weight memory survives"),
     "snn_if_badaxi": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfBadAxiTest", smoke=True,
+        **_SNN, testcase="IfBadAxiTest", smoke=True,
         doc="DECERR/SLVERR: unmapped, RO/WO, strobes, bad word address, writes while busy"),
     "snn_if_config": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfConfigTest",
+        **_SNN, testcase="IfConfigTest",
         doc="all 4 banks written and read back word by word over AXI4-Lite"),
     "snn_if_stress": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfStressTest",
+        **_SNN, testcase="IfStressTest",
         doc="maximal beats: all slots, all neurons firing twice and saturating, 3 stages"),
     "snn_if_cycles": SimTest(
         toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
         parameters={"TRACE_EN": 0}, testcase="IfCycleTest",
         doc="TRACE_EN=0: beat-to-decision latency and CYCLES_LAST equal the cycle formula"),
     "snn_if_trained": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfTrainedTest",
+        **_SNN, testcase="IfTrainedTest",
         doc="trained images (golden/params/snn_if) with real beats, screen and cascade"),
     "snn_if_init": SimTest(
         toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
@@ -135,8 +123,7 @@ TESTS: dict[str, SimTest] = {
         testcase="IfInitTest",
         doc="banks preloaded with $readmemh from the trained intra images (INIT_BANK0..3), no AXI load"),
     "snn_if_expect_fail": SimTest(
-        toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
-        parameters={"TRACE_EN": 1}, testcase="IfCorruptModelTest",
+        **_SNN, testcase="IfCorruptModelTest",
         doc="corrupted golden model (theta1 + 1): must fail (expect_fail)"),
 }
 # `make regress` runs these (the umbrella entries would repeat them)
