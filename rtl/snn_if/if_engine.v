@@ -1037,10 +1037,13 @@ assign m_dec_valid  = m_dec_valid_reg;
 /*verilator coverage_off*/
 generate
 if (TRACE_EN != 0) begin : gen_trace
-    localparam [7:0] K_H1    = 8'd16;    // + layer: 16 hidden-1, 17 hidden-2, 18 output neuron
-    localparam [7:0] K_STAGE = 8'd19;    // end of a stage (bank run)
-    localparam [7:0] K_BEAT  = 8'd20;    // beat statistics: saturations, synaptic events
-    localparam [7:0] K_CYC   = 8'd21;    // beat statistics: engine cycles
+    // trace kinds: golden/formats.py TRACE_KINDS, generated into ecg_formats.vh
+    localparam [7:0] K_H1    = `ECG_TRC_SNN_H1;       // hidden-1 neuron after a pass
+    localparam [7:0] K_H2    = `ECG_TRC_SNN_H2;       // hidden-2 neuron after a pass
+    localparam [7:0] K_OUT   = `ECG_TRC_SNN_OUT;      // output neuron after a pass
+    localparam [7:0] K_STAGE = `ECG_TRC_SNN_STAGE;    // end of a stage (bank run)
+    localparam [7:0] K_BEAT  = `ECG_TRC_SNN_BEAT;     // beat statistics: saturations, synaptic events
+    localparam [7:0] K_CYC   = `ECG_TRC_SNN_CYCLES;   // beat statistics: engine cycles
 
     // per neuron of the layer just updated: {saturated, count, v_pre} (trace only); a layer's
     // dump always follows its own update, so one buffer serves the three layers
@@ -1105,7 +1108,7 @@ if (TRACE_EN != 0) begin : gen_trace
             end
             if (dump_reg) begin
                 trc_valid_reg <= 1'b1;
-                trc_kind_reg  <= K_H1 + {6'd0, dump_layer_reg};
+                trc_kind_reg  <= (dump_layer_reg == L1) ? K_H1 : (dump_layer_reg == L2) ? K_H2 : K_OUT;
                 trc_index_reg <= {5'd0, d_rec[C_W+V_W:V_W], dump_idx_reg};
                 trc_step_reg  <= {beat_no_reg, stage_reg, dump_pass_reg, 1'b0};
                 trc_value_reg <= {d_post, d_rec[V_W-1:0]};

@@ -36,6 +36,13 @@ def cfg_get(comp, key, default=_REQUIRED):
         return default
 
 
+def _uint(handle) -> int:
+    """Unsigned value of a 1-bit (``Logic``, which has no ``to_unsigned`` in
+    cocotb 2) or wider (``LogicArray``) signal."""
+    v = handle.value
+    return v.to_unsigned() if hasattr(v, "to_unsigned") else int(v)
+
+
 def _bit(handle) -> int:
     """1-bit value as int; X/Z count as 0 (only ever read outside reset)."""
     v = handle.value
@@ -227,12 +234,11 @@ class StreamMonitor(uvm_monitor):
             if not _bit(self.tready):
                 self.stall_cycles += 1
                 continue
-            v = self.tdata.value
-            data = v.to_signed() if self.signed else v.to_unsigned()
+            data = self.tdata.value.to_signed() if self.signed else _uint(self.tdata)
             self.transfers += 1
             self.ap.write(StreamWord(
                 data=data,
                 last=_bit(self.tlast) if self.tlast is not None else 0,
-                user=self.tuser.value.to_unsigned() if self.tuser is not None else 0,
-                extras=tuple((n, h.value.to_unsigned()) for n, h in self.extras),
+                user=_uint(self.tuser) if self.tuser is not None else 0,
+                extras=tuple((n, _uint(h)) for n, h in self.extras),
                 cycle=cycle))

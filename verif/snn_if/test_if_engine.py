@@ -72,8 +72,9 @@ WO_REGS = {"CMD", "WDATA0", "WDATA1", "WDATA2", "WDATA3"}                       
 STAT_REGS = ("BEATS", "CYCLES", "EVENTS", "SAT_LAST", "SAT_TOTAL")
 MEM_REGS = {"RDATA0", "RDATA1", "RDATA2", "RDATA3"}
 
-# trace kinds of this block (docs/snn_if_rtl.md "Trace port"; to be added to TRACE_KINDS)
-TRC_H1, TRC_H2, TRC_OUT, TRC_STAGE, TRC_BEAT, TRC_CYC = 16, 17, 18, 19, 20, 21
+# trace kinds of this block (docs/snn_if_rtl.md "Trace port"), from the one definition
+TRC_H1, TRC_H2, TRC_OUT, TRC_STAGE, TRC_BEAT, TRC_CYC = (F.TRACE_KINDS[f"TRC_SNN_{k}"] for k in (
+    "H1", "H2", "OUT", "STAGE", "BEAT", "CYCLES"))
 KIND_CHANNEL = {TRC_H1: "trc_h1", TRC_H2: "trc_h2", TRC_OUT: "trc_out", TRC_STAGE: "trc_stage",
                 TRC_BEAT: "trc_beat", TRC_CYC: "trc_beat"}
 
@@ -226,41 +227,6 @@ class BeatDriver(uvm_driver):
                 self.sent += 1
                 return
             self.waits += 1
-
-
-def _uint(handle) -> int:
-    """Unsigned value of a 1-bit (Logic) or wider (LogicArray) signal."""
-    v = handle.value
-    return v.to_unsigned() if hasattr(v, "to_unsigned") else int(v)
-
-
-class DecMonitor(StreamMonitor):
-    """StreamMonitor for the decision output.  The shared monitor samples its
-    side signals with ``to_unsigned()``, which 1-bit signals (m_dec_mode) do
-    not have in cocotb 2; this one samples every field with :func:`_uint`."""
-
-    async def run_phase(self):
-        cycle = 0
-        was_reset = False
-        while True:
-            await FallingEdge(self.clk)
-            cycle += 1
-            if _bit(self.rst):
-                if not was_reset:
-                    self.resets_seen += 1
-                    for fn in self.reset_listeners:
-                        fn()
-                was_reset = True
-                continue
-            was_reset = False
-            if not _bit(self.tvalid):
-                continue
-            if not _bit(self.tready):
-                self.stall_cycles += 1
-                continue
-            self.transfers += 1
-            self.ap.write(StreamWord(data=_uint(self.tdata), extras=tuple((n, _uint(h)) for n, h in self.extras),
-                                     cycle=cycle))
 
 
 # ------------------------------------------------------------------------------------------
@@ -659,7 +625,7 @@ class IfEnv(uvm_env):
         self.beat_drv = BeatDriver("beat_drv", self)
         self.in_mon = StreamMonitor("in_mon", self)
         self.dec_ready = ReadyDriver("dec_ready", self)
-        self.dec_mon = DecMonitor("dec_mon", self)
+        self.dec_mon = StreamMonitor("dec_mon", self)
         self.state_mon = StateMonitor("state_mon", self)
         self.axil_drv = AxilMasterDriver("axil_drv", self)
         self.axil_mon = AxilMonitor("axil_mon", self)
@@ -1196,6 +1162,15 @@ class IfInitTest(IfBaseTest):
         await self.drain()
         await self.set_ctrl(1)
         await self.send(self.beat_items(rslots, rmeta))
+        await self.drain()
+        # the write port of this build (its own module and coverage record): all-ones and
+        # all-zeros words at physical words 0, 8191 (bank 2 word 2355) and 11671 (bank 3 word
+        # 2917) toggle every address and data bit both ways; read back
+        ones, items = 0xFFFFFFFF, []
+        for b, word, data in ((0, 0, ones), (2, 2355, 0), (3, G.IMAGE_WORDS - 1, ones), (0, 0, 0)):
+            items += [self.wr("MEM_ADDR", b << 16 | word)] + [self.wr(f"WDATA{k}", data) for k in range(4)]
+            items += [self.wr("MEM_ADDR", b << 16 | word)] + [self.rd(f"RDATA{k}") for k in range(4)]
+        await self.axil(items)
 
 
 @pyuvm.test(expect_error=ScoreboardError)
