@@ -184,7 +184,13 @@ SNN_ACC = _fmt("SNN_ACC", 19, 0, True, "trunc", "error",
 SNN_COUNT = _fmt("SNN_COUNT", 2, 0, False, "trunc", "error",
                  "IF engine spikes of one neuron in one pass, 0..2")
 
-SNN_N_IN = ENC_SLOTS_PER_STEP   # 250 input slots per pass
+# RR unit (golden/rr.py): beat-timing inputs appended to every pass of the screen
+RR_INTERVAL = _fmt("RR_INTERVAL", 11, 0, False, "trunc", "saturate",
+                   "pre-RR interval in samples (360 Hz), saturated at 2047")
+RR_AVG = _fmt("RR_AVG", 15, 4, False, "trunc", "saturate",
+              "running average of the pre-RR interval, u11.4")
+SNN_N_RR = 11                   # RR bits: 8 ratio + 3 absolute (golden/rr.py)
+SNN_N_IN = ENC_SLOTS_PER_STEP + SNN_N_RR   # 261 inputs per pass: 250 slots, then the RR bits
 SNN_N_H1 = 144
 SNN_N_H2 = 64
 SNN_N_OUT = 2

@@ -125,6 +125,22 @@ class SnnState:
         return SnnState(self.v1.copy(), self.v2.copy(), self.v3.copy(), self.t)
 
 
+def screen_inputs(slots, rr) -> np.ndarray:
+    """Engine input word(s): encoder slots uint8[..., 500] + RR bits uint8[..., N_RR]
+    -> uint8[..., PASSES*N_IN].  Pass t = {slots[250t : 250t+250], rr} (the RR bits
+    are presented in both passes, after the slots)."""
+    slots = np.asarray(slots, dtype=np.uint8)
+    rr = np.asarray(rr, dtype=np.uint8)
+    n_sl = F.ENC_SLOTS_PER_STEP
+    if slots.shape[-1] != PASSES * n_sl or rr.shape[-1] != F.SNN_N_RR or slots.shape[:-1] != rr.shape[:-1]:
+        raise ValueError(f"slots {slots.shape} / rr {rr.shape} do not match "
+                         f"[..., {PASSES * n_sl}] / [..., {F.SNN_N_RR}]")
+    parts = []
+    for t in range(PASSES):
+        parts += [slots[..., t * n_sl:(t + 1) * n_sl], rr]
+    return np.concatenate(parts, axis=-1)
+
+
 def init_state(p: SnnParams) -> SnnState:
     """Membranes at the start of a beat: hidden theta>>1, output 0."""
     return SnnState(v1=np.full(N_H1, p.theta1 >> 1, dtype=np.int64),

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from golden import data as D  # noqa: E402
 from golden import encoder as E  # noqa: E402
+from golden import rr as RR  # noqa: E402
 from golden import snn_if as G  # noqa: E402
 
 SEV = D.SEVERITY_CLASSES
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
         from train_snn_if import SMOKE_RECORDS
         records = SMOKE_RECORDS
     bs = D.load_beats(records=records)
-    slots = E.encode_beats(bs.x, E.default_config()).slots
+    slots = G.screen_inputs(E.encode_beats(bs.x, E.default_config()).slots, RR.rr_bits(bs.record, bs.sample))
     sp = {"intra": D.intra_patient_split(bs, seed=seed), "inter": D.inter_patient_split(bs)}
     ybin = D.binary_labels(bs.symbol)
     ysev = D.severity_labels(bs.symbol)

@@ -60,7 +60,8 @@ import torch.nn.functional as Fn  # noqa: E402
 from golden import data as D  # noqa: E402
 from golden import encoder as E  # noqa: E402
 from golden import formats as F  # noqa: E402
-from golden import snn_if as G  # noqa: E402
+from golden import snn_if as G
+from golden import rr as RR  # noqa: E402
 
 VMIN, VMAX = F.SNN_VMEM.min_code, F.SNN_VMEM.max_code
 THETA_MAX = min(F.SNN_THETA.max_code, VMAX // 2)
@@ -125,7 +126,9 @@ def load_data(smoke: bool, n_aug: int, seed: int, shift: int = 3, gain: float = 
             x = x * rng.uniform(1 - gain, 1 + gain, (len(bs), 1)) + rng.normal(0, noise, x.shape)
             x = np.clip(np.round(x), F.STREAM_SAMPLE.min_code, F.STREAM_SAMPLE.max_code)
             pool[1 + k] = E.encode_beats(x.astype(np.int64), cfg).slots
-    log(f"data: {len(bs)} beats, {n_aug} augmented re-encodings")
+    rr = RR.rr_bits(bs.record, bs.sample)
+    pool = np.stack([G.screen_inputs(pool[k], rr) for k in range(pool.shape[0])])
+    log(f"data: {len(bs)} beats, {n_aug} augmented re-encodings, {rr.shape[1]} RR bits")
     return bs, pool
 
 

@@ -73,6 +73,20 @@
 `define ECG_SNN_COUNT_MIN (0)
 `define ECG_SNN_COUNT_MAX (3)
 
+// RR_INTERVAL: u11.0 (unsigned), rounding trunc, overflow saturate -- pre-RR interval in samples (360 Hz), saturated at 2047
+`define ECG_RR_INTERVAL_W 11
+`define ECG_RR_INTERVAL_FRAC 0
+`define ECG_RR_INTERVAL_SIGNED 0
+`define ECG_RR_INTERVAL_MIN (0)
+`define ECG_RR_INTERVAL_MAX (2047)
+
+// RR_AVG: u11.4 (unsigned), rounding trunc, overflow saturate -- running average of the pre-RR interval, u11.4
+`define ECG_RR_AVG_W 15
+`define ECG_RR_AVG_FRAC 4
+`define ECG_RR_AVG_SIGNED 0
+`define ECG_RR_AVG_MIN (0)
+`define ECG_RR_AVG_MAX (32767)
+
 // Encoder geometry
 `define ECG_ENC_BEAT_LEN 250
 `define ECG_ENC_R_INDEX 100
@@ -85,7 +99,7 @@
 `define ECG_ENC_SLOTS_PER_STEP 250
 
 // IF SNN engine geometry
-`define ECG_SNN_N_IN 250
+`define ECG_SNN_N_IN 261
 `define ECG_SNN_N_H1 144
 `define ECG_SNN_N_H2 64
 `define ECG_SNN_N_OUT 2

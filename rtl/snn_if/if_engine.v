@@ -181,7 +181,9 @@ localparam G1_TWO = (G1 != (1 << G1_S1)) ? 1 : 0;
 localparam G2_S1  = msb_pos(G2);
 localparam G2_S0  = lsb_pos(G2);
 localparam G2_TWO = (G2 != (1 << G2_S1)) ? 1 : 0;
-localparam CUR_W  = W_W + 1 + $clog2(N_IN);         // |I| <= N * 2 * 2**(W_W-1)
+// |I| <= SRC_MAX * 2**(W_W-1): an input source counts once (0/1), a hidden source up to twice
+localparam SRC_MAX = (N_IN > 2 * N_H1) ? N_IN : 2 * N_H1;
+localparam CUR_W  = 1 + $clog2(SRC_MAX * (1 << (W_W - 1)) + 1);
 
 // per-beat statistics: exact widths so that a maximal beat toggles every bit
 localparam OVH_STAGE = 4 + PASSES * (U1 + U2 + U3 + 6);          // 70: fixed cycles per stage
@@ -217,8 +219,8 @@ initial begin
                N_H1, N_H2, LANES, N_OUT);
         $finish;
     end
-    if (N_IN > 256 || N_IN < N_H1 || N_H1 < N_H2 || N_H2 < N_OUT || N_H2 < LANES) begin
-        $error("if_engine: need 256 >= N_IN >= N_H1 >= N_H2 >= N_OUT and N_H2 >= LANES");
+    if (N_IN > 512 || N_IN < N_H1 || N_H1 < N_H2 || N_H2 < N_OUT || N_H2 < LANES) begin
+        $error("if_engine: need 512 >= N_IN >= N_H1 >= N_H2 >= N_OUT and N_H2 >= LANES");
         $finish;
     end
     if (UPD * 2 != LANES || (1 << UPD_AW) != UPD || G1_AW + 1 > IDX_W || U2 < 2) begin

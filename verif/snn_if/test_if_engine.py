@@ -48,6 +48,7 @@ from pyuvm import (ConfigDB, uvm_component, uvm_driver, uvm_env, uvm_factory, uv
 from golden import data as D
 from golden import encoder as E
 from golden import formats as F
+from golden import rr as RR
 from golden import snn_if as G
 from verif.common.axil import (DECERR, OKAY, SLVERR, AxilAccess, AxilItem, AxilListSeq,
                                AxilMasterDriver, AxilMonitor)
@@ -702,9 +703,10 @@ def calibrate(p: G.SnnParams, slots: np.ndarray) -> G.SnnParams:
 
 
 def real_beats(per_record, seed, records=None, classes=None):
-    """Real MIT-BIH beats -> (slots [N, 500], metadata list)."""
+    """Real MIT-BIH beats -> (engine inputs [N, 2*N_IN]: the encoder's slots and the
+    RR unit's bits of each pass, metadata list)."""
     bs, labels = select_beats(per_record, seed, records=records, classes=classes)
-    slots = E.encode_beats(bs.x, E.default_config()).slots.astype(np.uint8)
+    slots = G.screen_inputs(E.encode_beats(bs.x, E.default_config()).slots, RR.rr_bits_for(bs))
     meta = [dict(kind="real", record=int(bs.record[i]), sample=int(bs.sample[i]), aami=int(labels[i]))
             for i in range(len(bs))]
     return slots, meta
