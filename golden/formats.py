@@ -189,7 +189,15 @@ RR_INTERVAL = _fmt("RR_INTERVAL", 11, 0, False, "trunc", "saturate",
                    "pre-RR interval in samples (360 Hz), saturated at 2047")
 RR_AVG = _fmt("RR_AVG", 15, 4, False, "trunc", "saturate",
               "running average of the pre-RR interval, u11.4")
-SNN_N_RR = 11                   # RR bits: 8 ratio + 3 absolute (golden/rr.py)
+RR_INIT = 288                   # pre-RR assumed for a record's first beat (0.8 s at 360 Hz)
+RR_AVG_SHIFT = 3                # A <- A + (((rr << 4) - A) >> RR_AVG_SHIFT)
+RR_RATIO_K = (11, 12, 13, 14, 15, 17, 19, 22)   # ratio bit m: rr / avg >= K[m] / 16
+RR_ABS = (180, 252, 360)        # absolute bit m: rr >= RR_ABS[m] samples (0.5, 0.7, 1.0 s)
+RR_CONSTANTS = {"RR_INIT": RR_INIT, "RR_AVG_SHIFT": RR_AVG_SHIFT,
+                "RR_N_RATIO": len(RR_RATIO_K), "RR_N_ABS": len(RR_ABS),
+                **{f"RR_RATIO_K{m}": k for m, k in enumerate(RR_RATIO_K)},
+                **{f"RR_ABS{m}": a for m, a in enumerate(RR_ABS)}}
+SNN_N_RR = len(RR_RATIO_K) + len(RR_ABS)   # 11 RR bits (golden/rr.py)
 SNN_N_IN = ENC_SLOTS_PER_STEP + SNN_N_RR   # 261 inputs per pass: 250 slots, then the RR bits
 SNN_N_H1 = 144
 SNN_N_H2 = 64
@@ -198,6 +206,7 @@ SNN_PASSES = 2
 SNN_LANES = 16
 
 SNN_CONSTANTS = {
+    "SNN_N_RR": SNN_N_RR,
     "SNN_N_IN": SNN_N_IN,
     "SNN_N_H1": SNN_N_H1,
     "SNN_N_H2": SNN_N_H2,
@@ -252,6 +261,10 @@ def render_verilog_header() -> str:
         lines.append("")
     lines.append("// Encoder geometry")
     for k, v in CONSTANTS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("// RR unit (golden/rr.py, docs/rr.md)")
+    for k, v in RR_CONSTANTS.items():
         lines.append(f"`define ECG_{k} {v}")
     lines.append("")
     lines.append("// IF SNN engine geometry")

@@ -1,18 +1,18 @@
-"""RR-interval unit: the beat-timing inputs shared by the IF screen and the e-prop network.
+"""RR unit: the beat-timing inputs of the IF screen (docs/rr.md).
 
-Bit-exact model of the hardware RR unit (docs/rr.md).  Per record, beats in
-time order; the unit keeps the previous R-peak sample and a running average
-A of the pre-RR interval in u11.4 (``RR_AVG``):
+Bit-exact model of ``rtl/rr/rr_unit.v``.  Per beat the host gives the pre-RR
+interval in samples (R peak of this beat minus R peak of the previous beat of
+the same record) and whether the beat is the first of a record.  The unit
+keeps a running average A of the interval in u11.4 (``RR_AVG``):
 
-* beat 0 of a record: rr = RR_INIT (0.8 s), A = rr << 4 (ratio 1);
-* beat 1: rr = the real interval, A seeded with rr << 4 (ratio 1);
-* later beats: rr (saturated to ``RR_INTERVAL``, u11) is compared with the
-  average of the previous intervals, then folded into it:
-  A <- sat(A + (((rr << 4) - A) >> RR_AVG_SHIFT)).
+* first beat of a record (or after reset): rr = RR_INIT (0.8 s), A = rr << 4;
+* second beat: rr = sat11(delta), A seeded with rr << 4 (ratio 1);
+* later beats: rr is compared with the average of the previous intervals,
+  then folded in: A <- A + (((rr << 4) - A) >> RR_AVG_SHIFT) (floor shift).
 
-Output bits (no division, one small constant multiply per bit):
+Output bits, comparisons only (no division):
 ratio bit m = (rr << 8) >= RR_RATIO_K[m] * A   (rr / avg >= K/16), m = 0..7;
-absolute bit m = rr >= RR_ABS[m]                (0.5, 0.7, 1.0 s), m = 0..2.
+absolute bit 8 + m = rr >= RR_ABS[m]           (0.5, 0.7, 1.0 s), m = 0..2.
 """
 
 from __future__ import annotations
@@ -23,47 +23,56 @@ import numpy as np
 
 from . import formats as F
 
-RR_INIT = 288
-RR_AVG_SHIFT = 3
-RR_RATIO_K = (11, 12, 13, 14, 15, 17, 19, 22)
-RR_ABS = (180, 252, 360)
-N_RR = len(RR_RATIO_K) + len(RR_ABS)      # 11
+RR_INIT = F.RR_INIT                 # 288 samples (0.8 s)
+RR_AVG_SHIFT = F.RR_AVG_SHIFT       # 3
+RR_RATIO_K = F.RR_RATIO_K           # (11, 12, 13, 14, 15, 17, 19, 22) sixteenths
+RR_ABS = F.RR_ABS                   # (180, 252, 360) samples
+N_RR = F.SNN_N_RR                   # 11
 
 
-@dataclass
+@dataclass(frozen=True)
 class RRState:
-    n: int = 0          # beats seen in this record
-    last_r: int = 0     # R-peak sample of the previous beat
+    n: int = 0          # beats since the restart, saturating at 2
     avg: int = 0        # RR_AVG (u11.4)
 
 
-def rr_step(st: RRState, r_sample: int):
-    """One beat -> (new state, bits uint8[N_RR], rr)."""
-    if st.n == 0:
-        rr, avg = RR_INIT, RR_INIT << 4
-    else:
-        rr = int(F.RR_INTERVAL.saturate(int(r_sample) - st.last_r))
-        avg = (rr << 4) if st.n == 1 else st.avg
+def step(st: RRState, first: bool, delta: int):
+    """One beat -> (new state, bits uint8[N_RR], rr).  ``delta`` >= 0 is the
+    host's interval in samples; it is ignored on a first beat."""
+    if delta < 0:
+        raise ValueError(f"RR interval must be >= 0 samples, got {delta}")
+    first = bool(first) or st.n == 0
+    rr = RR_INIT if first else int(F.RR_INTERVAL.saturate(int(delta)))
+    avg = (rr << 4) if (first or st.n == 1) else st.avg
     bits = np.zeros(N_RR, dtype=np.uint8)
     for m, k in enumerate(RR_RATIO_K):
         bits[m] = (rr << 8) >= k * avg
     for m, a in enumerate(RR_ABS):
         bits[len(RR_RATIO_K) + m] = rr >= a
     new_avg = int(F.RR_AVG.saturate(avg + (((rr << 4) - avg) >> RR_AVG_SHIFT)))
-    return RRState(n=st.n + 1, last_r=int(r_sample), avg=new_avg), bits, rr
+    return RRState(n=1 if first else 2, avg=new_avg), bits, rr
+
+
+def host_inputs(record, sample):
+    """(first, delta) per beat as the host derives them from the beats' records and
+    R-peak samples (BeatSet order: records contiguous, beats in time order)."""
+    record = np.asarray(record)
+    sample = np.asarray(sample, dtype=np.int64)
+    first = np.ones(len(sample), dtype=bool)
+    first[1:] = record[1:] != record[:-1]
+    delta = np.zeros(len(sample), dtype=np.int64)
+    delta[1:] = sample[1:] - sample[:-1]
+    delta[first] = 0
+    return first, delta
 
 
 def rr_bits(record, sample) -> np.ndarray:
-    """uint8[N, N_RR] for beats in BeatSet order (records contiguous, time order);
-    the unit restarts at every change of record."""
-    record = np.asarray(record)
-    sample = np.asarray(sample, dtype=np.int64)
-    out = np.zeros((len(sample), N_RR), dtype=np.uint8)
+    """uint8[N, N_RR] for beats in BeatSet order; the unit restarts at every new record."""
+    first, delta = host_inputs(record, sample)
+    out = np.zeros((len(first), N_RR), dtype=np.uint8)
     st = RRState()
-    for n in range(len(sample)):
-        if n == 0 or record[n] != record[n - 1]:
-            st = RRState()
-        st, out[n], _ = rr_step(st, int(sample[n]))
+    for n in range(len(first)):
+        st, out[n], _ = step(st, first[n], int(delta[n]))
     return out
 
 
@@ -80,8 +89,9 @@ def rr_bits_for(beats) -> np.ndarray:
         full = D.load_beats()
         bits = rr_bits(full.record, full.sample)
         _TABLE = {(int(r), int(s)): b for r, s, b in zip(full.record, full.sample, bits)}
+    if len(beats) == 0:
+        return np.zeros((0, N_RR), np.uint8)
     try:
-        return np.stack([_TABLE[(int(r), int(s))] for r, s in zip(beats.record, beats.sample)]) \
-            if len(beats) else np.zeros((0, N_RR), np.uint8)
+        return np.stack([_TABLE[(int(r), int(s))] for r, s in zip(beats.record, beats.sample)])
     except KeyError as e:
         raise KeyError(f"beat {e.args[0]} is not in the database's beat table") from None

@@ -85,6 +85,16 @@ TESTS: dict[str, SimTest] = {
         toplevel="click_element", filelist="rtl/wakeup/wakeup_path.f",
         module="verif.wakeup.test_wakeup_path", testcase="ClickElementTest",
         doc="bare Click element: early requests held until ack_out, reset with a request waiting"),
+    "rr": SimTest(
+        toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit", umbrella=True,
+        doc="every RR-unit test"),
+    "rr_regress": SimTest(
+        toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit",
+        testcase="RrRegressionTest", smoke=True,
+        doc="every beat of 5 records + saturation/edge intervals + mid-record reset, bit for bit"),
+    "rr_expect_fail": SimTest(
+        toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit",
+        testcase="RrCorruptModelTest", doc="corrupted RR model: must fail (expect_fail)"),
     "snn_if": SimTest(
         **_SNN, testcase="If(?!Init)", umbrella=True,
         doc="every IF-engine test on the TRACE_EN=1 build but IfInitTest (cycle test without latency check)"),

@@ -98,7 +98,25 @@
 `define ECG_ENC_TIMESTEPS 2
 `define ECG_ENC_SLOTS_PER_STEP 250
 
+// RR unit (golden/rr.py, docs/rr.md)
+`define ECG_RR_INIT 288
+`define ECG_RR_AVG_SHIFT 3
+`define ECG_RR_N_RATIO 8
+`define ECG_RR_N_ABS 3
+`define ECG_RR_RATIO_K0 11
+`define ECG_RR_RATIO_K1 12
+`define ECG_RR_RATIO_K2 13
+`define ECG_RR_RATIO_K3 14
+`define ECG_RR_RATIO_K4 15
+`define ECG_RR_RATIO_K5 17
+`define ECG_RR_RATIO_K6 19
+`define ECG_RR_RATIO_K7 22
+`define ECG_RR_ABS0 180
+`define ECG_RR_ABS1 252
+`define ECG_RR_ABS2 360
+
 // IF SNN engine geometry
+`define ECG_SNN_N_RR 11
 `define ECG_SNN_N_IN 261
 `define ECG_SNN_N_H1 144
 `define ECG_SNN_N_H2 64

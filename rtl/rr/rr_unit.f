@@ -1,0 +1,2 @@
++incdir+rtl/common
+rtl/rr/rr_unit.v
