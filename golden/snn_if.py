@@ -1,8 +1,9 @@
 """Bit-exact golden model of the event-driven integrate-and-fire (IF) SNN engine.
 
 The contract is docs/snn_if.md.  The engine reads the spike encoder's 500-slot
-beat register as two timesteps ("passes") of 250 input slots and runs a
-250 -> 144 -> 64 -> 2 feed-forward network of non-leaky IF neurons with
+beat register as two timesteps ("passes") of 250 input slots, each followed by
+the 11 bits of the RR unit (golden/rr.py), and runs a
+261 -> 144 -> 64 -> 2 feed-forward network of non-leaky IF neurons with
 integer weights, biases and thresholds.  The class is the argmax of the two
 output membranes (ties -> the lower index).  The same engine with different
 weight banks is the binary screen (AAMI N vs S/V/F) and the three stages of
@@ -398,19 +399,19 @@ def cascade_beats(slots, banks: dict) -> CascadeRun:
 W1_GROUPS = N_H1 // LANES               # 9 words per input slot
 W2_GROUPS = N_H2 // LANES               # 4 words per layer-1 neuron
 ADDR_W1 = 0
-ADDR_W2 = ADDR_W1 + N_IN * W1_GROUPS    # 2250
-ADDR_W3 = ADDR_W2 + N_H1 * W2_GROUPS    # 2826
-ADDR_B1 = ADDR_W3 + N_H2                # 2890
+ADDR_W2 = ADDR_W1 + N_IN * W1_GROUPS    # 2349
+ADDR_W3 = ADDR_W2 + N_H1 * W2_GROUPS    # 2925
+ADDR_B1 = ADDR_W3 + N_H2                # 2989
 B_PER_WORD = WORD_BITS // F.SNN_BIAS.width   # 8
-ADDR_B2 = ADDR_B1 + -(-N_H1 // B_PER_WORD)   # 2908
-ADDR_B3 = ADDR_B2 + -(-N_H2 // B_PER_WORD)   # 2916
-ADDR_PARAM = ADDR_B3 + 1                     # 2917
-IMAGE_WORDS = ADDR_PARAM + 1                 # 2918
+ADDR_B2 = ADDR_B1 + -(-N_H1 // B_PER_WORD)   # 3007
+ADDR_B3 = ADDR_B2 + -(-N_H2 // B_PER_WORD)   # 3015
+ADDR_PARAM = ADDR_B3 + 1                     # 3016
+IMAGE_WORDS = ADDR_PARAM + 1                 # 3017
 
 LAYOUT = {
     "word_bits": WORD_BITS, "lanes": LANES, "words": IMAGE_WORDS,
     "w1": {"base": ADDR_W1, "addr": "base + i*9 + n//16", "lane": "n % 16",
-           "meaning": "weight from input slot i (0..249) to layer-1 neuron n (0..143), int8"},
+           "meaning": "weight from input i (0..249 slots, 250..260 RR bits) to layer-1 neuron n (0..143), int8"},
     "w2": {"base": ADDR_W2, "addr": "base + j*4 + m//16", "lane": "m % 16",
            "meaning": "weight from layer-1 neuron j (0..143) to layer-2 neuron m (0..63), int8"},
     "w3": {"base": ADDR_W3, "addr": "base + m", "lane": "k (0..1); lanes 2..15 zero",
