@@ -12,6 +12,7 @@ import pytest
 from golden import data as D
 from golden import encoder as E
 from golden import formats as F
+from golden import rr as RR
 from golden import snn_if as G
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,8 @@ def real_slots():
     bs = D.load_beats()
     rng = np.random.default_rng(11)
     idx = np.sort(rng.choice(len(bs), 300, replace=False))
-    return E.encode_beats(bs.x[idx], E.default_config()).slots
+    return G.screen_inputs(E.encode_beats(bs.x[idx], E.default_config()).slots,
+                           RR.rr_bits(bs.record, bs.sample)[idx])
 
 
 # --------------------------------------------------------------------------- by hand
@@ -260,7 +262,7 @@ def test_exported_artefacts():
         for b in G.BANKS:
             p = G.load_bank(split, b)
             m = meta["models"][split][b]
-            assert p.w1.shape == (144, 250) and p.w2.shape == (64, 144) and p.w3.shape == (2, 64)
+            assert p.w1.shape == (144, 261) and p.w2.shape == (64, 144) and p.w3.shape == (2, 64)
             assert 1 <= p.theta1 <= F.SNN_THETA.max_code and 1 <= p.theta2 <= F.SNN_THETA.max_code
             for k in ("w1", "w2", "w3"):
                 a = getattr(p, k)
@@ -290,6 +292,7 @@ def test_smoke_training_end_to_end(tmp_path):
     assert set(banks) == set(G.BANKS)
     assert {"binary", "cascade"} <= set(meta["results"]["inter"])
     bs = D.load_beats(records=T.SMOKE_RECORDS)
-    slots = E.encode_beats(bs.x[:50], E.default_config()).slots
+    slots = G.screen_inputs(E.encode_beats(bs.x[:50], E.default_config()).slots,
+                            RR.rr_bits(bs.record, bs.sample)[:50])
     c = G.cascade_beats(slots, banks)
     assert c.severity.min() >= 0 and c.severity.max() <= 3
