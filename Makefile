@@ -13,6 +13,9 @@ COV        ?= 0
 JOBS       ?= 2
 B          ?= encoder
 BEATS      ?= 2000
+SPLIT      ?= intra
+MODE       ?= screen
+TRACE      ?= 1
 DATA_DIR   ?=
 
 ifneq ($(strip $(DATA_DIR)),)
@@ -29,6 +32,8 @@ help:
 	@echo "make lint                       verilator --lint-only -Wall and iverilog -Wall on every RTL top"
 	@echo "make cov                        regression with Verilator coverage + HTML report + minima"
 	@echo "make bench B=<block> [BEATS=N|all] [SIM=..]  stream real beats through the RTL, print JSON"
+	@echo "                                B=encoder | B=snn_if [SPLIT=intra|inter] [MODE=screen|cascade] [TRACE=1|0]"
+	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
@@ -57,7 +62,8 @@ cov: $(STAMP)
 	$(PY) scripts/coverage_report.py
 
 bench: $(STAMP)
-	@$(PY) scripts/bench.py --block $(B) --beats $(BEATS) --sim $(SIM) $(if $(SEED),--seed $(SEED))
+	@$(PY) scripts/bench.py --block $(B) --beats $(BEATS) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(filter snn_if,$(B)),--split $(SPLIT) --mode $(MODE) --trace $(TRACE))
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done

@@ -35,25 +35,9 @@ from golden import data as D  # noqa: E402
 from golden import encoder as E  # noqa: E402
 from golden import rr as RR  # noqa: E402
 from golden import snn_if as G  # noqa: E402
+from golden.metrics import class_metrics, confusion  # noqa: E402
 
 SEV = D.SEVERITY_CLASSES
-
-
-def confusion(y, p, k):
-    m = np.zeros((k, k), dtype=np.int64)
-    np.add.at(m, (y, p), 1)
-    return m
-
-
-def class_metrics(cm):
-    tp = np.diag(cm).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sens = tp / cm.sum(1)
-        ppv = tp / cm.sum(0)
-        f1 = np.where(sens + ppv > 0, 2 * sens * ppv / (sens + ppv), 0.0)
-    f1 = np.nan_to_num(f1)
-    return {"acc": float(tp.sum() / max(cm.sum(), 1)), "sens": sens, "ppv": ppv,
-            "macro_f1": float(f1.mean()), "confusion": cm}
 
 
 def words_fetched(r: G.BatchRun) -> np.ndarray:

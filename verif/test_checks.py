@@ -36,3 +36,30 @@ def test_bench_encoder_detects_corrupted_model():
     """The bulk comparison must fail when the golden model is wrong."""
     code, res, _ = _bench("--corrupt-model")
     assert code == 1 and res["mismatches"] > 100
+
+
+def _bench_snn_if(*args):
+    """60 intra-test beats through the IF engine (TRACE_EN=1, INIT_BANK0..3 = the intra
+    banks) in cascade mode, so all three stage banks and every trace kind occur."""
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "snn_if", "--sim", "verilator",
+                        "--split", "intra", "--mode", "cascade", "--beats", "60", *args], cwd=ROOT,
+                       capture_output=True, text=True)
+    import json
+    return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def test_bench_snn_if_matches_model():
+    code, res, err = _bench_snn_if()
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 60, err
+    # every trace entry (4 fields), decision (8), statistics read (6) of every beat
+    assert res["values_compared"] >= 60 * (4 * (2 * (144 + 64 + 2) + 1 + 2) + 8 + 6)
+    assert res["trace_entries"] >= 60 * 423
+    assert res["rtl_decisions_equal_golden"] and res["rtl_accuracy"]["beats_scored"] == 60
+    assert res["rtl_accuracy"]["stages_hist"][1] + res["rtl_accuracy"]["stages_hist"][2] > 0
+    assert res["cycles_per_beat_lower_bound_mean"] < res["cycles_per_beat_mean"]
+
+
+def test_bench_snn_if_detects_corrupted_model():
+    """The bulk comparison must fail when the golden model is wrong (theta1 + 1)."""
+    code, res, _ = _bench_snn_if("--corrupt-model")
+    assert code == 1 and res["mismatches"] > 30
