@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from golden import data as D  # noqa: E402
 from golden import encoder as G  # noqa: E402
 from golden import formats as F  # noqa: E402
+from golden import rr as RR  # noqa: E402
 from golden import snn_if as S  # noqa: E402
 from golden.metrics import class_metrics, confusion  # noqa: E402
 from verif.run import read_filelist, setup_verilator_env  # noqa: E402
@@ -268,9 +269,12 @@ for _i, _c in enumerate(b"0123456789abcdef"):
 
 
 def snn_slots_lines(slots: np.ndarray, tags: np.ndarray) -> str:
-    """Bench input: '<tag 4h> <slots 125h>' per beat, slot s = bit s, MSB first."""
+    """Bench input: '<tag 4h> <inputs 131h>' per beat: the engine's 2*N_IN-bit input word
+    (bit s = input s of the two passes), zero-padded to whole hex digits, MSB first."""
     n = len(slots)
-    nib = slots.astype(np.uint8).reshape(n, -1, 4) @ np.array([1, 2, 4, 8], dtype=np.uint8)
+    pad = -slots.shape[1] % 4
+    slots = np.concatenate([slots.astype(np.uint8), np.zeros((n, pad), np.uint8)], axis=1)
+    nib = slots.reshape(n, -1, 4) @ np.array([1, 2, 4, 8], dtype=np.uint8)
     digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nib[:, ::-1]]
     rows = [d.tobytes().decode() for d in digits]
     return "".join(f"{int(t) & M16:04x} {r}\n" for t, r in zip(tags, rows))
@@ -528,8 +532,11 @@ def bench_snn_if(a):
         rng = np.random.default_rng(a.seed)
         sel = np.sort(rng.choice(split_idx, size=min(int(a.beats), len(split_idx)), replace=False))
     t_enc = time.time()
-    # the slots of the golden encoder (golden/params/encoder.json), proven equal to the encoder RTL
-    slots = G.encode_beats(bs.x[sel], G.default_config()).slots.astype(np.uint8)
+    # the engine's input words: the slots of the golden encoder (golden/params/encoder.json),
+    # proven equal to the encoder RTL, and the RR unit's bits (golden/rr.py, proven equal to
+    # rtl/rr/rr_unit.v by verif/rr) of each beat, computed over its whole record in time order
+    slots = S.screen_inputs(G.encode_beats(bs.x[sel], G.default_config()).slots,
+                            RR.rr_bits(bs.record, bs.sample)[sel])
     t_enc = time.time() - t_enc
     labels = {"binary": D.binary_labels(bs.symbol), "severity": D.severity_labels(bs.symbol)}
     banks = S.load_split(a.split)

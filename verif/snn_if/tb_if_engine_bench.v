@@ -23,7 +23,8 @@
 //   +stats=<0|1> (read the statistics after every decision, default 1) +progress=<n> (print
 //   "PROGRESS <beats>" every n decisions, default 0 = never) +stall_limit=<n> (abort after n
 //   cycles without any beat or decision handshake, default 200000).
-// Input file: one beat per line, "<tag 4h> <slots 125h>" (slot s = bit s, MSB first).
+// Input file: one beat per line, "<tag 4h> <inputs 131h>": the engine's 2*N_IN-bit input word
+// (bit s = input s; pass t = bits [t*N_IN +: N_IN] = {RR bits, slots}), MSB first.
 // Trace file (+trc): one fixed-width line per trc_valid cycle, 18 hex digits and a newline:
 //   <kind 2h><index 4h><step 4h><value 8h>
 // Output file (+out), hex unless noted:
