@@ -80,7 +80,11 @@ python3 - "$outdir/stat.json" "$top" <<'EOF'
 import json, sys
 path, top = sys.argv[1], sys.argv[2]
 text = open(path).read()
-data = json.loads(text[text.index("{"):])
+text = text[text.index("{"):]
+# Yosys 0.23 writes the text "design hierarchy" listing into `stat -json -top` output when the
+# top has sub-sub-modules (e.g. ecg_stage1_top -> wakeup_path -> clock_gate): drop those lines
+text = "\n".join(ln for ln in text.splitlines() if not ln.strip() or ln.strip()[0] in '{}[]"')
+data = json.loads(text)
 if "design" in data:
     cells = data["design"]["num_cells_by_type"]
 else:

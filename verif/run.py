@@ -46,6 +46,13 @@ _ENC = dict(toplevel="spike_encoder", filelist="rtl/encoder/spike_encoder.f",
 _WAKE = dict(toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f", module="verif.wakeup.test_wakeup_path")
 _SNN = dict(toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
             parameters={"TRACE_EN": 1})
+# the system top with the trained intra images preloaded ($readmemh, INIT_BANK0..3)
+_INTRA_INIT = {f"INIT_BANK{b}": f'"{ROOT}/golden/params/snn_if/intra_{n}.hex"'
+               for b, n in enumerate(("binary", "sev1", "sev2", "sev3"))}
+_SYS = dict(toplevel="ecg_stage1_top", filelist="rtl/system/ecg_stage1_top.f",
+            module="verif.system.test_stage1_top", parameters={"TRACE_EN": 1, **_INTRA_INIT})
+# TRACE_EN=0: the engine runs at its real speed (no trace-dump stalls): the long runs and the cycle test
+_SYS0 = dict(_SYS, parameters={"TRACE_EN": 0, **_INTRA_INIT})
 
 TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test (the flagship until the e-prop network exists)"),
@@ -135,6 +142,33 @@ TESTS: dict[str, SimTest] = {
     "snn_if_expect_fail": SimTest(
         **_SNN, testcase="IfCorruptModelTest",
         doc="corrupted golden model (theta1 + 1): must fail (expect_fail)"),
+    "system": SimTest(
+        **_SYS, testcase="System(?!Cycle)", umbrella=True,
+        doc="every system-top test on the TRACE_EN=1 build (both trace ports compared) but SystemCycleTest"),
+    "system_regress": SimTest(
+        **_SYS0, testcase="SystemRegressionTest", smoke=True,
+        doc="TRACE_EN=0: real beats of all 48 records, screen then cascade, 0 gated edges per normal beat"),
+    "system_cascade": SimTest(
+        **_SYS, testcase="SystemCascadeTest",
+        doc="cascade mode over AXI4-Lite, every severity path, severity >= 1 wakes stage 2"),
+    "system_backpressure": SimTest(
+        **_SYS0, testcase="SystemBackpressureTest",
+        doc="TRACE_EN=0: slow stage 2 and m_dec back-pressure stall the chain down to the sample input, nothing lost"),
+    "system_reset": SimTest(
+        **_SYS, testcase="SystemResetTest",
+        doc="reset mid-frame, mid-beat, with a decision waiting for stage 2, mid-service, mid-handshake; recovery"),
+    "system_badlen": SimTest(
+        **_SYS, testcase="SystemBadLengthTest", smoke=True,
+        doc="malformed frames between real beats: exactly their tags are dropped"),
+    "system_corners": SimTest(
+        **_SYS0, testcase="SystemCornerTest",
+        doc="TRACE_EN=0: synthetic frames setting every slot in abnormal beats, saturated samples, gaps 2047/0, AXI map corners"),
+    "system_expect_fail": SimTest(
+        **_SYS, testcase="SystemCorruptModelTest",
+        doc="corrupted golden model (theta1 + 1): must fail (expect_fail)"),
+    "system_cycles": SimTest(
+        **_SYS0, testcase="SystemCycleTest",
+        doc="TRACE_EN=0: link 1 cycle after the last sample, decision N+1 after the link, N+2 per beat back to back"),
 }
 # `make regress` runs these (the umbrella entries would repeat them)
 REGRESSION = [n for n, t in TESTS.items() if not t.umbrella]

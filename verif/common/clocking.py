@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import FallingEdge, RisingEdge
 
 CLK_PERIOD_NS = 10
 
@@ -81,3 +81,25 @@ async def reset(clk, rst, cycles: int = 4):
     for _ in range(cycles):
         await RisingEdge(clk)
     rst.value = 0
+
+
+async def wait_until(clk, cond, limit: int = 20000, edge=FallingEdge) -> bool:
+    """Until ``cond()`` is true at an edge of clk (falling by default: the
+    harness's sampling point); False after ``limit`` cycles."""
+    for _ in range(limit):
+        await edge(clk)
+        if cond():
+            return True
+    return False
+
+
+async def wait_quiet(clk, busy, quiet: int, limit: int, what: str = "the DUT", edge=FallingEdge):
+    """Until ``busy()`` has been false at ``quiet`` consecutive edges of clk
+    (a drained pipeline); raises AssertionError after ``limit`` cycles."""
+    n = 0
+    for _ in range(limit):
+        await edge(clk)
+        n = 0 if busy() else n + 1
+        if n >= quiet:
+            return
+    raise AssertionError(f"{what} did not drain within {limit} cycles")

@@ -121,11 +121,15 @@ class StreamSourceDriver(uvm_driver):
             self.ap.write(item)
             self.seq_item_port.item_done()
 
+    def word_side(self, item: StreamItem, k: int):
+        """Hook: drive per-word side-band signals for word ``k`` of ``item``
+        (called right before the word is presented; nothing by default)."""
+
     async def _send(self, item: StreamItem):
         mask = (1 << self.width) - 1
         for name, value in item.side.items():
             getattr(self.dut, name).value = value
-        for data, last in item.words:
+        for k, (data, last) in enumerate(item.words):
             while self.idle_pct and self.rng.randrange(100) < self.idle_pct:
                 self.tvalid.value = 0
                 self.idle_cycles += 1
@@ -133,6 +137,7 @@ class StreamSourceDriver(uvm_driver):
             self.tdata.value = int(data) & mask
             if self.tlast is not None:
                 self.tlast.value = int(last)
+            self.word_side(item, k)
             self.tvalid.value = 1
             while True:
                 await FallingEdge(self.clk)

@@ -53,9 +53,12 @@ from golden import snn_if as G
 from verif.common.axil import (DECERR, OKAY, SLVERR, AxilAccess, AxilItem, AxilListSeq,
                                AxilMasterDriver, AxilMonitor)
 from verif.common.beats import select_beats
-from verif.common.clocking import Knobs, reset, start_clock
+from verif.common.clocking import Knobs, reset, start_clock, wait_quiet
 from verif.common.coverage import CoverageCollector
+from verif.common.fwd import Fwd
 from verif.common.scoreboard import ExactScoreboard, ScoreboardError
+from verif.common.snn import (M16, TRC_BEAT, TRC_CYC, TRC_H1, TRC_H2, TRC_OUT, TRC_STAGE, int_to_slots,
+                              slots_to_int, stage_cycles, stage_overhead, trace_records)
 from verif.common.statemon import StateMonitor, StateSample
 from verif.common.stream import ReadyDriver, StreamMonitor, StreamWord, _bit
 
@@ -73,15 +76,12 @@ WO_REGS = {"CMD", "WDATA0", "WDATA1", "WDATA2", "WDATA3"}                       
 STAT_REGS = ("BEATS", "CYCLES", "EVENTS", "SAT_LAST", "SAT_TOTAL")
 MEM_REGS = {"RDATA0", "RDATA1", "RDATA2", "RDATA3"}
 
-# trace kinds of this block (docs/snn_if_rtl.md "Trace port"), from the one definition
-TRC_H1, TRC_H2, TRC_OUT, TRC_STAGE, TRC_BEAT, TRC_CYC = (F.TRACE_KINDS[f"TRC_SNN_{k}"] for k in (
-    "H1", "H2", "OUT", "STAGE", "BEAT", "CYCLES"))
+# trace kinds of this block (docs/snn_if_rtl.md "Trace port"; verif/common/snn.py) -> channels
 KIND_CHANNEL = {TRC_H1: "trc_h1", TRC_H2: "trc_h2", TRC_OUT: "trc_out", TRC_STAGE: "trc_stage",
                 TRC_BEAT: "trc_beat", TRC_CYC: "trc_beat"}
 
 DEC_EXTRAS = ["m_dec_vout0", "m_dec_vout1", "m_dec_tag", "m_dec_stages", "m_dec_mode", "m_dec_bank"]
 VMAX, VMIN = F.SNN_VMEM.max_code, F.SNN_VMEM.min_code
-M16 = 0xFFFF
 
 TRAINED = G.PARAMS_DIR / "snn_if.json"
 
@@ -113,39 +113,16 @@ class Geometry:
         return g
 
     @property
-    def upd(self):                      # biases per memory word = neurons updated per cycle
-        return 8 * self.lanes // F.SNN_BIAS.width
-
-    @property
     def stage_overhead(self) -> int:
-        """Fixed cycles of one bank run: START, per pass the update phases
-        (one cycle per bias word) and two 3-cycle drains, the final 2-cycle
-        drain and DECIDE."""
-        u = sum(-(-n // self.upd) for n in (self.n_h1, self.n_h2, self.n_out))
-        return 1 + G.PASSES * (u + 6) + 2 + 1
+        """Fixed cycles of one bank run (verif/common/snn.py)."""
+        return stage_overhead(self.n_h1, self.n_h2, self.n_out, self.lanes)
 
     def stage_cycles(self, run: G.BeatRun) -> int:
         """Cycles of one bank run: overhead + per pass G1*S1 + G2*S2 + S3."""
-        c = self.stage_overhead
-        for st in run.steps:
-            s1 = st.l1.events // self.n_h1
-            s2 = st.l2.events // self.n_h2
-            s3 = st.l3.events // self.n_out
-            c += (self.n_h1 // self.lanes) * s1 + (self.n_h2 // self.lanes) * s2 + s3
-        return c
+        return stage_cycles(run, self.n_h1, self.n_h2, self.n_out, self.lanes)
 
     def info(self) -> int:
         return (self.trace << 28) | (self.lanes << 20) | (self.banks << 16) | G.IMAGE_WORDS
-
-
-def slots_to_int(slots) -> int:
-    """Slot bits -> the s_beat_slots word (slot s is bit s)."""
-    return int.from_bytes(np.packbits(np.asarray(slots, dtype=np.uint8), bitorder="little").tobytes(), "little")
-
-
-def int_to_slots(v: int, n: int) -> np.ndarray:
-    raw = np.frombuffer(int(v).to_bytes(-(-n // 8), "little"), dtype=np.uint8)
-    return np.unpackbits(raw, bitorder="little")[:n].astype(np.int64)
 
 
 # ------------------------------------------------------------------------------------------
@@ -338,23 +315,9 @@ class IfPredictor(uvm_component):
         ev = sum(r.events for r in runs)
         cyc = sum(geo.stage_cycles(r) for r in runs)
         rec.stats, rec.cycles = (cyc, ev, sat), cyc
-        step0 = (rec.no & 0xFFF) << 4
         if geo.trace:
-            for si, (r, b) in enumerate(zip(runs, banks)):
-                for t, st in enumerate(r.steps):
-                    step = step0 | si << 2 | t << 1
-                    for kind, lo in ((TRC_H1, st.l1), (TRC_H2, st.l2), (TRC_OUT, st.l3)):
-                        ch = KIND_CHANNEL[kind]
-                        for n in range(len(lo.v)):
-                            self.sb.expect(ch, StateSample(
-                                valid=1, kind=kind, index=n | int(lo.count[n]) << 8 | int(lo.sat[n]) << 10,
-                                step=step, value=(int(lo.v[n]) & M16) << 16 | (int(lo.v_pre[n]) & M16)))
-                self.sb.expect("trc_stage", StateSample(
-                    valid=1, kind=TRC_STAGE, index=b | r.cls << 8, step=step0 | si << 2 | 2,
-                    value=(int(r.v3[1]) & M16) << 16 | (int(r.v3[0]) & M16)))
-            last = step0 | (len(runs) - 1) << 2 | 2
-            self.sb.expect("trc_beat", StateSample(valid=1, kind=TRC_BEAT, index=sat, step=last, value=ev))
-            self.sb.expect("trc_beat", StateSample(valid=1, kind=TRC_CYC, index=0, step=last, value=cyc))
+            for rec_trc in trace_records(rec.no, runs, banks, cyc):
+                self.sb.expect(KIND_CHANNEL[rec_trc.kind], rec_trc)
         v3 = runs[-1].v3
         self.sb.expect("dec", StreamWord(data=out_cls, extras=(
             ("m_dec_vout0", int(v3[0]) & M16), ("m_dec_vout1", int(v3[1]) & M16), ("m_dec_tag", rec.tag),
@@ -576,11 +539,6 @@ class IfCoverage(CoverageCollector):
             self.sample("event", "beat_abandoned_by_reset", e.beat_drv.abandoned)
 
 
-class _Fwd(uvm_subscriber):
-    def write(self, item):
-        self.fn(item)
-
-
 class TraceRouter(uvm_subscriber):
     """Sends each trace entry to the scoreboard channel of its kind."""
 
@@ -635,7 +593,7 @@ class IfEnv(uvm_env):
         self.cov = IfCoverage("cov", self)
         self.trace_router = TraceRouter("trace_router", self)
         self.axil_router = AxilRouter("axil_router", self)
-        self.fwd = {n: _Fwd(f"fwd_{n}", self) for n in ("beat", "dec", "req", "done", "item")}
+        self.fwd = {n: Fwd(f"fwd_{n}", self) for n in ("beat", "dec", "req", "done", "item")}
 
     def connect_phase(self):
         p = self.predictor
@@ -793,14 +751,8 @@ class IfBaseTest(uvm_test):
     async def drain(self, quiet=8, limit=400000):
         """Until no beat is in flight and the decision output is empty."""
         d = self.dut
-        n = 0
-        for _ in range(limit):
-            await RisingEdge(d.clk)
-            idle = (not _bit(d.s_beat_valid)) and _bit(d.s_beat_ready) and not _bit(d.m_dec_valid)
-            n = n + 1 if idle else 0
-            if n >= quiet:
-                return
-        raise AssertionError("the engine did not drain")
+        await wait_quiet(d.clk, lambda: _bit(d.s_beat_valid) or not _bit(d.s_beat_ready) or _bit(d.m_dec_valid),
+                         quiet, limit, "the engine", edge=RisingEdge)
 
     async def run_phase(self):
         self.raise_objection()
