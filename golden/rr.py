@@ -79,8 +79,8 @@ def rr_bits(record, sample) -> np.ndarray:
 _TABLE: dict | None = None
 
 
-def rr_bits_for(beats) -> np.ndarray:
-    """RR bits of arbitrary beats (any subset/order of the database, e.g. a
+def rr_bits_for(record, sample) -> np.ndarray:
+    """RR bits of arbitrary beats (by record and R-peak sample; any subset/order of the database, e.g. a
     test's selection), looked up in the table of the whole database: each beat
     gets the bits the RR unit produces when its whole record streams through."""
     global _TABLE
@@ -89,9 +89,9 @@ def rr_bits_for(beats) -> np.ndarray:
         full = D.load_beats()
         bits = rr_bits(full.record, full.sample)
         _TABLE = {(int(r), int(s)): b for r, s, b in zip(full.record, full.sample, bits)}
-    if len(beats) == 0:
+    if len(record) == 0:
         return np.zeros((0, N_RR), np.uint8)
     try:
-        return np.stack([_TABLE[(int(r), int(s))] for r, s in zip(beats.record, beats.sample)])
+        return np.stack([_TABLE[(int(r), int(s))] for r, s in zip(record, sample)])
     except KeyError as e:
         raise KeyError(f"beat {e.args[0]} is not in the database's beat table") from None

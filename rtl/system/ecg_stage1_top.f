@@ -5,6 +5,7 @@ rtl/snn_if/if_neuron_update.v
 rtl/snn_if/if_weight_mem.v
 rtl/snn_if/if_axil_regs.v
 rtl/snn_if/if_engine.v
+rtl/rr/rr_unit.v
 rtl/wakeup/click_element.v
 rtl/wakeup/clock_gate.v
 rtl/wakeup/wakeup_path.v

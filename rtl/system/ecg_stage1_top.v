@@ -5,9 +5,12 @@
 
 // ecg_stage1_top -- the first stage of the ECG classifier and its wake-up path, see
 // docs/system.md.  A stream of signed ECG samples (frames of BEAT_LEN samples, tlast on the last,
-// a host beat tag in s_axis_tuser sampled with sample 0 of every frame) enters the spike encoder
+// a host beat tag and the beat's RR sideband in s_axis_tuser, sampled with sample 0 of every frame)
+// enters the spike encoder
 // (spike_encoder); every well-formed beat's 500-slot register goes over the beat link, with its
-// tag, to the event-driven IF engine (if_engine), and a copy of slots and tag is kept in the
+// tag, to the event-driven IF engine (if_engine), whose two passes read {RR bits, 250 slots}: the
+// RR unit (rr_unit) turns the beat's sideband into 11 timing bits as the engine takes the beat.  A
+// copy of slots, RR bits and tag is kept in the
 // in-flight register until the beat's decision has been handed on.  Every decision leaves on
 // m_dec (class or severity, output membranes, tag, abnormal flag); an abnormal one (screen class
 // 1, or cascade severity >= 1) also hands the in-flight slots and tag to the wake-up path
@@ -49,13 +52,14 @@ module ecg_stage1_top #(
     input  wire [`ECG_ENC_DELTA_W-1:0]  cfg_delta_s,
     input  wire [`ECG_ENC_DELTA_W-1:0]  cfg_delta_l,
 
-    // sample stream in: signed samples, tlast on the last sample of a frame, tuser = beat tag
-    // (sampled with sample 0 of the frame)
+    // sample stream in: signed samples, tlast on the last sample of a frame, tuser (sampled with
+    // sample 0 of the frame) = {rr_first, rr_delta[15:0], tag[TAG_W-1:0]}: rr_first = first beat
+    // of a record, rr_delta = pre-RR interval in samples (docs/rr.md), tag = host beat tag
     input  wire [`ECG_STREAM_SAMPLE_W-1:0] s_axis_tdata,
     input  wire                         s_axis_tvalid,
     output wire                         s_axis_tready,
     input  wire                         s_axis_tlast,
-    input  wire [TAG_W-1:0]             s_axis_tuser,
+    input  wire [TAG_W+16:0]            s_axis_tuser,
 
     // decision out, one per well-formed beat: class (screen 0/1, cascade severity 0..3), the
     // output membranes of the last stage run, tag, abnormal (class != 0: the beat woke stage 2),
@@ -99,7 +103,7 @@ module ecg_stage1_top #(
     // stage-2 port (the gclk_stage2 domain; docs/wakeup.md)
     output wire                         gclk_stage2,    // gated clock: no edge while idle
     output wire                         stage2_rst,     // stage 2's synchronous reset
-    output wire [`ECG_ENC_SLOTS-1:0]    stage2_data,    // the abnormal beat's slots
+    output wire [`ECG_ENC_SLOTS+`ECG_SNN_N_RR-1:0] stage2_data,  // {RR bits, slots} of the abnormal beat
     output wire [TAG_W-1:0]             stage2_tag,     // and its tag
     output wire                         stage2_valid,   // a beat is outstanding
     input  wire                         stage2_done,    // two-phase acknowledge
@@ -149,12 +153,16 @@ module ecg_stage1_top #(
 // Parameter checks
 // ---------------------------------------------------------------------------------------------
 
-localparam SLOTS = `ECG_ENC_SLOTS;                  // beat register width (encoder = engine)
+localparam SLOTS = `ECG_ENC_SLOTS;                  // encoder beat register width
+localparam N_RR  = `ECG_SNN_N_RR;                   // RR bits appended to each engine pass
+localparam HALF  = SLOTS / 2;                       // slots per pass
+localparam FU_W  = TAG_W + 17;                      // frame sideband {rr_first, rr_delta, tag}
 
 `ifndef SYNTHESIS
 initial begin
-    if (SLOTS != 2 * `ECG_SNN_N_IN) begin
-        $error("ecg_stage1_top: encoder slots %0d != engine input 2*N_IN = %0d", SLOTS, 2 * `ECG_SNN_N_IN);
+    if (SLOTS + 2 * N_RR != 2 * `ECG_SNN_N_IN) begin
+        $error("ecg_stage1_top: encoder slots %0d + 2 x %0d RR bits != engine input 2*N_IN = %0d",
+               SLOTS, N_RR, 2 * `ECG_SNN_N_IN);
         $finish;
     end
     if (TAG_W < 1 || TAG_W > 16) begin
@@ -238,13 +246,14 @@ wire spk_err  = enc_spk_tuser[8];
 wire beat_end = spk_end && !spk_err;                // ... as a well-formed beat
 
 reg              sof_reg;                           // the next accepted sample is sample 0
-reg  [TAG_W-1:0] ftag_reg;                          // tag of the frame being received
-reg  [TAG_W-1:0] btag0_reg, btag1_reg;              // beat-tag queue (0 = head)
+reg  [FU_W-1:0]  ftag_reg;                          // sideband of the frame being received
+reg  [FU_W-1:0]  btag0_reg, btag1_reg;              // beat-sideband queue (0 = head)
 reg  [1:0]       btag_cnt_reg;                      // entries in the queue (0..2)
 
 wire             btag_any  = btag_cnt_reg != 2'd0;
 wire             tag_avail = btag_any || beat_end;
-wire [TAG_W-1:0] link_tag  = btag_any ? btag0_reg : ftag_reg;
+wire [FU_W-1:0]  link_user = btag_any ? btag0_reg : ftag_reg;
+wire [TAG_W-1:0] link_tag  = link_user[TAG_W-1:0];
 
 // beat link: the engine takes the encoder's beat with its tag
 wire eng_beat_ready;
@@ -291,18 +300,38 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------------------------
+// RR unit: the beat's timing bits, combinational in the cycle the engine takes the beat
+// ---------------------------------------------------------------------------------------------
+
+wire [N_RR-1:0] rr_bits;
+
+rr_unit #(
+    .DELTA_W (16)
+) rr_inst (
+    .clk      (clk),
+    .rst      (rst),
+    .in_adv   (link_fire),
+    .in_first (link_user[FU_W-1]),
+    .in_delta (link_user[TAG_W +: 16]),
+    .out_bits (rr_bits)
+);
+
+// engine input: pass t = {RR bits, slots[250t +: 250]}
+wire [2*(HALF+N_RR)-1:0] eng_beat_in = {rr_bits, enc_beat_slots[SLOTS-1:HALF], rr_bits, enc_beat_slots[HALF-1:0]};
+
+// ---------------------------------------------------------------------------------------------
 // In-flight beat: slots and tag of the beat the engine runs, for the wake-up path
 // ---------------------------------------------------------------------------------------------
 // Loaded at the link handshake (data only, qualified by the engine's decision).  The engine takes
 // no new beat before its decision handshake, which waits for the wake-up path, so the register
 // cannot change while an abnormal beat waits for stage 2.
 
-reg [SLOTS-1:0] flight_slots_reg;
+reg [SLOTS+N_RR-1:0] flight_slots_reg;            // {RR bits, slots}
 reg [TAG_W-1:0] flight_tag_reg;
 
 always @(posedge clk) begin
     if (link_fire) begin
-        flight_slots_reg <= enc_beat_slots;
+        flight_slots_reg <= {rr_bits, enc_beat_slots};
         flight_tag_reg   <= link_tag;
     end
 end
@@ -332,7 +361,7 @@ if_engine #(
 ) eng_inst (
     .clk            (clk),
     .rst            (rst),
-    .s_beat_slots   (enc_beat_slots),
+    .s_beat_slots   (eng_beat_in),
     .s_beat_tag     (link_tag),
     .s_beat_valid   (link_valid),
     .s_beat_ready   (eng_beat_ready),
@@ -422,7 +451,7 @@ assign m_dec_valid    = eng_dec_valid && !dec_sent_reg;
 // ---------------------------------------------------------------------------------------------
 
 wakeup_path #(
-    .DATA_W     (SLOTS),
+    .DATA_W     (SLOTS + N_RR),
     .TAG_W      (TAG_W),
     .CNT_W      (CNT_W),
     .USE_BUFGCE (USE_BUFGCE)

@@ -664,7 +664,7 @@ def real_beats(per_record, seed, records=None, classes=None):
     """Real MIT-BIH beats -> (engine inputs [N, 2*N_IN]: the encoder's slots and the
     RR unit's bits of each pass, metadata list)."""
     bs, labels = select_beats(per_record, seed, records=records, classes=classes)
-    slots = G.screen_inputs(E.encode_beats(bs.x, E.default_config()).slots, RR.rr_bits_for(bs))
+    slots = G.screen_inputs(E.encode_beats(bs.x, E.default_config()).slots, RR.rr_bits_for(bs.record, bs.sample))
     meta = [dict(kind="real", record=int(bs.record[i]), sample=int(bs.sample[i]), aami=int(labels[i]))
             for i in range(len(bs))]
     return slots, meta

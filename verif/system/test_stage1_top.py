@@ -55,6 +55,7 @@ from pyuvm import ConfigDB, uvm_component, uvm_env, uvm_factory, uvm_monitor, uv
 from golden import data as D
 from golden import encoder as E
 from golden import formats as F
+from golden import rr as RR
 from golden import snn_if as G
 from verif.common.axil import DECERR, OKAY, SLVERR, AxilAccess, AxilItem, AxilListSeq, AxilMasterDriver, AxilMonitor
 from verif.common.beats import BeatItem, BeatSequence, select_beats
@@ -92,16 +93,53 @@ ICARUS = cocotb.SIM_NAME.lower().startswith("icarus")
 # Stimulus
 # ------------------------------------------------------------------------------------------
 class SampleDriver(StreamSourceDriver):
-    """The sample-stream driver: the frame's tag (``item.meta['tag']``) on
-    s_axis_tuser with sample 0, random junk with every other sample."""
+    """The sample-stream driver: the frame's sideband {rr_first, rr_delta, tag}
+    (``item.meta['tag']`` and the RR sideband of :func:`rr_side`) on s_axis_tuser
+    with sample 0, random junk with every other sample."""
 
     def build_phase(self):
         super().build_phase()
         self.tuser = self.dut.s_axis_tuser
-        self.tag_w = len(self.tuser)
+        self.user_w = len(self.tuser)
+        self.tag_w = self.user_w - 17
+        self.prev_record = None
+
+    def rr_side(self, item):
+        """The RR sideband a host would send: first = a new record (or, rarely, a
+        restart), delta = the beat's true pre-RR interval in the database; beats
+        without one (synthetic, a record's first) get a random interval, now and
+        then beyond the 11-bit range.  Drawn once per item."""
+        m = item.meta
+        if "rr" not in m:
+            rec = m.get("record", 0)
+            first = rec != self.prev_record or self.rng.random() < 0.03
+            delta = _pre_rr().get((rec, m.get("sample", -1)))
+            if delta is None:
+                delta = self.rng.randrange(2048, 1 << 16) if self.rng.random() < 0.1 else self.rng.randrange(100, 900)
+            m["rr"] = (int(first), int(delta))
+        self.prev_record = m.get("record", 0)
+        return m["rr"]
 
     def word_side(self, item, k):
-        self.tuser.value = item.meta["tag"] if k == 0 else self.rng.getrandbits(self.tag_w)
+        if k == 0:
+            first, delta = self.rr_side(item)
+            self.tuser.value = (first << (self.tag_w + 16)) | (delta << self.tag_w) | item.meta["tag"]
+        else:
+            self.tuser.value = self.rng.getrandbits(self.user_w)
+
+
+_PRE_RR: dict | None = None
+
+
+def _pre_rr() -> dict:
+    """(record, R-peak sample) -> pre-RR interval in samples, for every beat of the
+    database that has a predecessor in its record."""
+    global _PRE_RR
+    if _PRE_RR is None:
+        bs = D.load_beats()
+        first, delta = RR.host_inputs(bs.record, bs.sample)
+        _PRE_RR = {(int(r), int(s_)): int(d) for r, s_, f, d in zip(bs.record, bs.sample, first, delta) if not f}
+    return _PRE_RR
 
 
 # ------------------------------------------------------------------------------------------
@@ -147,6 +185,7 @@ class SystemPredictor(uvm_component):
 
     def reset_model(self):
         self.enc = E.EncoderState()
+        self.rr = RR.RRState()               # the RR unit (restarted by reset)
         self.frame_tag = None
         self.ctrl = (0, 0)                   # (mode, bank): CTRL's reset value
         self.word, self.mbank = 0, 0         # MEM_ADDR
@@ -195,15 +234,21 @@ class SystemPredictor(uvm_component):
 
     def predict(self, beat: E.BeatOut, cycle: int):
         slots = beat.slots.astype(np.int64)
+        # the frame's sideband {rr_first, rr_delta, tag}; the RR unit advances once per beat
+        tag_w = int(cocotb.top.TAG_W.value)
+        user = self.frame_tag
+        tag = user & ((1 << tag_w) - 1)
+        self.rr, rrb, _ = RR.step(self.rr, (user >> (tag_w + 16)) & 1, (user >> tag_w) & 0xFFFF)
+        inp = G.screen_inputs(slots, rrb).astype(np.int64)
         mode, bank = self.ctrl
         if mode == 0:
-            runs = [G.run_beat(slots, self.params(bank))]
+            runs = [G.run_beat(inp, self.params(bank))]
             banks = [bank]
             cls = runs[0].cls
         else:
-            cls, n, _, runs = G.cascade(slots, {G.BANKS[b]: self.params(b) for b in (1, 2, 3)})
+            cls, n, _, runs = G.cascade(inp, {G.BANKS[b]: self.params(b) for b in (1, 2, 3)})
             banks = [1, 2, 3][:n]
-        rec = BeatRec(no=self.no, tag=self.frame_tag, slots=slots, mode=mode, cls=cls, runs=runs, banks=banks,
+        rec = BeatRec(no=self.no, tag=tag, slots=slots, mode=mode, cls=cls, runs=runs, banks=banks,
                       cycles=beat_cycles(runs), last=cycle)
         self.no += 1
         self.history.append(rec)
@@ -220,7 +265,7 @@ class SystemPredictor(uvm_component):
         self.sb.expect("dec", StreamWord(data=cls, extras=tuple((n, ex[n]) for n in DEC_EXTRAS)))
         if rec.abnormal:
             self.n_abnormal += 1
-            self.sb.expect("delivery", Delivery(tag=rec.tag, data=word))
+            self.sb.expect("delivery", Delivery(tag=rec.tag, data=slots_to_int(np.concatenate([slots, rrb]))))
         if self.cov is not None:
             self.cov.on_prediction(rec)
 
@@ -645,14 +690,22 @@ class SystemBaseTest(uvm_test):
             out.append(it)
         return out
 
+    @staticmethod
+    def pool_inputs(pool):
+        """Engine inputs of candidate beats, with the RR bits each beat has in its whole
+        record (an estimate for picking stimulus: the run's RR sequence differs)."""
+        slots = E.encode_beats(np.array([it.samples for it in pool]), E.default_config()).slots
+        rec = np.array([it.meta["record"] for it in pool])
+        smp = np.array([it.meta["sample"] for it in pool])
+        return G.screen_inputs(slots, RR.rr_bits_for(rec, smp))
+
     def screen_pick(self, n_abnormal, n_normal, records=None, salt=3):
         """Real beats the screen (binary bank) flags abnormal / normal (the model
         picks the stimulus; the checks are still the scoreboard's)."""
         recs = records or self.knobs.records or D.DS2
         pool = self.items(3, records=recs, classes=["V", "F", "S"], salt=salt) + \
             self.items(1, records=recs, salt=salt + 100)
-        slots = E.encode_beats(np.array([it.samples for it in pool]), E.default_config()).slots
-        cls = G.run_beats(slots, self.banks["binary"]).cls
+        cls = G.run_beats(self.pool_inputs(pool), self.banks["binary"]).cls
         ab = [it for it, c in zip(pool, cls) if c == 1][:n_abnormal]
         no = [it for it, c in zip(pool, cls) if c == 0][:n_normal]
         if len(ab) < n_abnormal or len(no) < n_normal:
@@ -768,8 +821,7 @@ class SystemCascadeTest(SystemBaseTest):
         """Up to n_each beats of every severity path from the pool (the model
         chooses the stimulus; the check is still the scoreboard's)."""
         pool = self.items(per_record, records=self.knobs.records, salt=2)
-        slots = E.encode_beats(np.array([it.samples for it in pool]), E.default_config()).slots
-        cr = G.cascade_beats(slots, {k: self.banks[k] for k in ("sev1", "sev2", "sev3")})
+        cr = G.cascade_beats(self.pool_inputs(pool), {k: self.banks[k] for k in ("sev1", "sev2", "sev3")})
         chosen = []
         for sev in range(4):
             idx = np.flatnonzero(cr.severity == sev)[:n_each]
