@@ -215,6 +215,55 @@ SNN_CONSTANTS = {
     "SNN_LANES": SNN_LANES,
 }
 
+# e-prop recurrent LIF network (DESIGN.md 3.3, docs/eprop.md).  Weights int8
+# saturating at +-127; membranes s16 saturating; every shift and LUT is a
+# configuration scalar (golden/params/eprop/*.json, the CFG words of the image).
+EPROP_WEIGHT = _fmt("EPROP_WEIGHT", 8, 0, True, "round_half_even", "saturate",
+                    "e-prop weight (W_in, W_rec, W_out); learning saturates it at +-127, never -128")
+EPROP_VMEM = _fmt("EPROP_VMEM", 16, 0, True, "trunc", "saturate",
+                  "e-prop hidden membrane u = sat(v - (v >> K_H) + I), before and after reset")
+EPROP_CUR = _fmt("EPROP_CUR", 17, 0, True, "trunc", "error",
+                 "e-prop exact synaptic current sum(W_in x) + sum(W_rec z), |I| <= 96*128")
+EPROP_THETA = _fmt("EPROP_THETA", 15, 0, False, "trunc", "error",
+                   "e-prop firing threshold (one per network), 1..32767; reset subtracts it")
+EPROP_YMEM = _fmt("EPROP_YMEM", 16, 0, True, "trunc", "saturate",
+                  "e-prop leaky output membrane y = sat(y - (y >> K_O) + W_out z + b)")
+EPROP_BIAS = _fmt("EPROP_BIAS", 16, 0, True, "round_half_even", "saturate",
+                  "e-prop output bias, added to the output membrane every timestep")
+EPROP_TRACE = _fmt("EPROP_TRACE", 8, 0, False, "trunc", "saturate",
+                   "e-prop filtered presynaptic trace zbar = sat(zbar - (zbar >> K) + TR_INC*s)")
+EPROP_HLUT = _fmt("EPROP_HLUT", 4, 0, False, "trunc", "error",
+                  "e-prop pseudo-derivative h (units of 1/16), LUT[min(|u - theta| >> H_SHIFT, 7)]")
+EPROP_ERR = _fmt("EPROP_ERR", 8, 0, True, "trunc", "saturate",
+                 "e-prop output error sat((y - y*) >> E_SHIFT), one-sided (hinge) target")
+EPROP_LSIG = _fmt("EPROP_LSIG", 18, 0, True, "trunc", "error",
+                  "e-prop learning signal L_j = sum_k W_out[k,j] err_k, exact (|L| <= 4*128*128)")
+EPROP_GPOST = _fmt("EPROP_GPOST", 8, 0, True, "trunc", "saturate",
+                   "e-prop postsynaptic factor g_j = sat((L_j * h_j) >> G_SHIFT)")
+EPROP_ACC = _fmt("EPROP_ACC", 24, 0, True, "trunc", "error",
+                 "e-prop weight-change accumulator (g*zbar or err*zhat summed, residual carried); cannot overflow")
+EPROP_SAMPLES_PER_STEP = 5      # encoder samples grouped into one timestep
+EPROP_T = ENC_S_LEN // EPROP_SAMPLES_PER_STEP   # 38 timesteps (samples 30..219)
+EPROP_N_ECG = 4 * EPROP_SAMPLES_PER_STEP         # 20 spike inputs per step (4-bit nibble per sample)
+EPROP_N_SB = 12                 # sideband inputs: bias + 8 RR-ratio + 3 absolute-RR bits
+EPROP_N_IN = EPROP_N_ECG + EPROP_N_SB            # 32
+EPROP_N_REC = 64
+EPROP_N_OUT = 4
+EPROP_LANES = 16
+EPROP_LUT_SIZE = 8
+
+EPROP_CONSTANTS = {
+    "EPROP_SAMPLES_PER_STEP": EPROP_SAMPLES_PER_STEP,
+    "EPROP_T": EPROP_T,
+    "EPROP_N_ECG": EPROP_N_ECG,
+    "EPROP_N_SB": EPROP_N_SB,
+    "EPROP_N_IN": EPROP_N_IN,
+    "EPROP_N_REC": EPROP_N_REC,
+    "EPROP_N_OUT": EPROP_N_OUT,
+    "EPROP_LANES": EPROP_LANES,
+    "EPROP_LUT_SIZE": EPROP_LUT_SIZE,
+}
+
 CONSTANTS = {
     "ENC_BEAT_LEN": ENC_BEAT_LEN,
     "ENC_R_INDEX": ENC_R_INDEX,
@@ -237,6 +286,15 @@ TRACE_KINDS = {
     "TRC_SNN_STAGE": 19,  # end of a cascade stage: {v_out1, v_out0}
     "TRC_SNN_BEAT": 20,   # after the final decision: synaptic events of the beat
     "TRC_SNN_CYCLES": 21, # engine cycles of the beat
+    # e-prop network (docs/eprop.md, "Trace kinds"); index = neuron/synapse, step = timestep
+    "TRC_EPROP_VMEM": 32,   # hidden neuron j at step t: {h(4), z(1), u(16)} -- u before reset
+    "TRC_EPROP_YMEM": 33,   # output neuron k at step t: y after the update
+    "TRC_EPROP_TRACE": 34,  # presynaptic trace i (0..95) at step t: {zbar}; 96+j: zhat_j
+    "TRC_EPROP_LSIG": 35,   # hidden neuron j at step t (learning): {g_j(8), L_j(18)}
+    "TRC_EPROP_ERR": 36,    # output k at step t (learning): err_k
+    "TRC_EPROP_DW": 37,     # weight word lane at end of beat (learning): {w_new(8), delta(24)}
+    "TRC_EPROP_BEAT": 38,   # end of beat: {class(2), spikes of the beat(16)}
+    "TRC_EPROP_CYCLES": 39, # engine cycles of the beat
 }
 
 
@@ -269,6 +327,10 @@ def render_verilog_header() -> str:
     lines.append("")
     lines.append("// IF SNN engine geometry")
     for k, v in SNN_CONSTANTS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("// e-prop network geometry")
+    for k, v in EPROP_CONSTANTS.items():
         lines.append(f"`define ECG_{k} {v}")
     lines.append("")
     lines.append("// Trace port kinds")

@@ -87,6 +87,90 @@
 `define ECG_RR_AVG_MIN (0)
 `define ECG_RR_AVG_MAX (32767)
 
+// EPROP_WEIGHT: s8.0 (signed), rounding round_half_even, overflow saturate -- e-prop weight (W_in, W_rec, W_out); learning saturates it at +-127, never -128
+`define ECG_EPROP_WEIGHT_W 8
+`define ECG_EPROP_WEIGHT_FRAC 0
+`define ECG_EPROP_WEIGHT_SIGNED 1
+`define ECG_EPROP_WEIGHT_MIN (-128)
+`define ECG_EPROP_WEIGHT_MAX (127)
+
+// EPROP_VMEM: s16.0 (signed), rounding trunc, overflow saturate -- e-prop hidden membrane u = sat(v - (v >> K_H) + I), before and after reset
+`define ECG_EPROP_VMEM_W 16
+`define ECG_EPROP_VMEM_FRAC 0
+`define ECG_EPROP_VMEM_SIGNED 1
+`define ECG_EPROP_VMEM_MIN (-32768)
+`define ECG_EPROP_VMEM_MAX (32767)
+
+// EPROP_CUR: s17.0 (signed), rounding trunc, overflow error -- e-prop exact synaptic current sum(W_in x) + sum(W_rec z), |I| <= 96*128
+`define ECG_EPROP_CUR_W 17
+`define ECG_EPROP_CUR_FRAC 0
+`define ECG_EPROP_CUR_SIGNED 1
+`define ECG_EPROP_CUR_MIN (-65536)
+`define ECG_EPROP_CUR_MAX (65535)
+
+// EPROP_THETA: u15.0 (unsigned), rounding trunc, overflow error -- e-prop firing threshold (one per network), 1..32767; reset subtracts it
+`define ECG_EPROP_THETA_W 15
+`define ECG_EPROP_THETA_FRAC 0
+`define ECG_EPROP_THETA_SIGNED 0
+`define ECG_EPROP_THETA_MIN (0)
+`define ECG_EPROP_THETA_MAX (32767)
+
+// EPROP_YMEM: s16.0 (signed), rounding trunc, overflow saturate -- e-prop leaky output membrane y = sat(y - (y >> K_O) + W_out z + b)
+`define ECG_EPROP_YMEM_W 16
+`define ECG_EPROP_YMEM_FRAC 0
+`define ECG_EPROP_YMEM_SIGNED 1
+`define ECG_EPROP_YMEM_MIN (-32768)
+`define ECG_EPROP_YMEM_MAX (32767)
+
+// EPROP_BIAS: s16.0 (signed), rounding round_half_even, overflow saturate -- e-prop output bias, added to the output membrane every timestep
+`define ECG_EPROP_BIAS_W 16
+`define ECG_EPROP_BIAS_FRAC 0
+`define ECG_EPROP_BIAS_SIGNED 1
+`define ECG_EPROP_BIAS_MIN (-32768)
+`define ECG_EPROP_BIAS_MAX (32767)
+
+// EPROP_TRACE: u8.0 (unsigned), rounding trunc, overflow saturate -- e-prop filtered presynaptic trace zbar = sat(zbar - (zbar >> K) + TR_INC*s)
+`define ECG_EPROP_TRACE_W 8
+`define ECG_EPROP_TRACE_FRAC 0
+`define ECG_EPROP_TRACE_SIGNED 0
+`define ECG_EPROP_TRACE_MIN (0)
+`define ECG_EPROP_TRACE_MAX (255)
+
+// EPROP_HLUT: u4.0 (unsigned), rounding trunc, overflow error -- e-prop pseudo-derivative h (units of 1/16), LUT[min(|u - theta| >> H_SHIFT, 7)]
+`define ECG_EPROP_HLUT_W 4
+`define ECG_EPROP_HLUT_FRAC 0
+`define ECG_EPROP_HLUT_SIGNED 0
+`define ECG_EPROP_HLUT_MIN (0)
+`define ECG_EPROP_HLUT_MAX (15)
+
+// EPROP_ERR: s8.0 (signed), rounding trunc, overflow saturate -- e-prop output error sat((y - y*) >> E_SHIFT), one-sided (hinge) target
+`define ECG_EPROP_ERR_W 8
+`define ECG_EPROP_ERR_FRAC 0
+`define ECG_EPROP_ERR_SIGNED 1
+`define ECG_EPROP_ERR_MIN (-128)
+`define ECG_EPROP_ERR_MAX (127)
+
+// EPROP_LSIG: s18.0 (signed), rounding trunc, overflow error -- e-prop learning signal L_j = sum_k W_out[k,j] err_k, exact (|L| <= 4*128*128)
+`define ECG_EPROP_LSIG_W 18
+`define ECG_EPROP_LSIG_FRAC 0
+`define ECG_EPROP_LSIG_SIGNED 1
+`define ECG_EPROP_LSIG_MIN (-131072)
+`define ECG_EPROP_LSIG_MAX (131071)
+
+// EPROP_GPOST: s8.0 (signed), rounding trunc, overflow saturate -- e-prop postsynaptic factor g_j = sat((L_j * h_j) >> G_SHIFT)
+`define ECG_EPROP_GPOST_W 8
+`define ECG_EPROP_GPOST_FRAC 0
+`define ECG_EPROP_GPOST_SIGNED 1
+`define ECG_EPROP_GPOST_MIN (-128)
+`define ECG_EPROP_GPOST_MAX (127)
+
+// EPROP_ACC: s24.0 (signed), rounding trunc, overflow error -- e-prop weight-change accumulator (g*zbar or err*zhat summed, residual carried); cannot overflow
+`define ECG_EPROP_ACC_W 24
+`define ECG_EPROP_ACC_FRAC 0
+`define ECG_EPROP_ACC_SIGNED 1
+`define ECG_EPROP_ACC_MIN (-8388608)
+`define ECG_EPROP_ACC_MAX (8388607)
+
 // Encoder geometry
 `define ECG_ENC_BEAT_LEN 250
 `define ECG_ENC_R_INDEX 100
@@ -124,6 +208,17 @@
 `define ECG_SNN_PASSES 2
 `define ECG_SNN_LANES 16
 
+// e-prop network geometry
+`define ECG_EPROP_SAMPLES_PER_STEP 5
+`define ECG_EPROP_T 38
+`define ECG_EPROP_N_ECG 20
+`define ECG_EPROP_N_SB 12
+`define ECG_EPROP_N_IN 32
+`define ECG_EPROP_N_REC 64
+`define ECG_EPROP_N_OUT 4
+`define ECG_EPROP_LANES 16
+`define ECG_EPROP_LUT_SIZE 8
+
 // Trace port kinds
 `define ECG_TRC_ENC_STATE 1
 `define ECG_TRC_SNN_H1 16
@@ -132,5 +227,13 @@
 `define ECG_TRC_SNN_STAGE 19
 `define ECG_TRC_SNN_BEAT 20
 `define ECG_TRC_SNN_CYCLES 21
+`define ECG_TRC_EPROP_VMEM 32
+`define ECG_TRC_EPROP_YMEM 33
+`define ECG_TRC_EPROP_TRACE 34
+`define ECG_TRC_EPROP_LSIG 35
+`define ECG_TRC_EPROP_ERR 36
+`define ECG_TRC_EPROP_DW 37
+`define ECG_TRC_EPROP_BEAT 38
+`define ECG_TRC_EPROP_CYCLES 39
 
 `endif
