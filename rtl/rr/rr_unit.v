@@ -8,7 +8,7 @@
 // host gives the pre-RR interval in samples (`in_delta`, the R peak of this beat minus the R peak
 // of the previous beat of the same record) and `in_first` (this is the first beat of a record).
 // The unit keeps a running average A of the interval (u11.4) and emits 11 bits, from comparisons
-// only (no division; the K/16 factors are constant shift-and-add multiplies):
+// only (no division, no multiplier: K * A is a sum of shifted copies of A):
 //   ratio bit m  = (rr << 8) >= RATIO_K[m] * A     (rr / avg >= K[m]/16), m = 0..7
 //   absolute bit = rr >= ABS[m]                     (0.5 s, 0.7 s, 1.0 s), m = 0..2
 // where rr = sat11(in_delta).  The first beat of a record (in_first, or the first beat after
@@ -40,8 +40,9 @@ localparam [RR_W-1:0] INIT   = `ECG_RR_INIT;
 
 `ifndef SYNTHESIS
 initial begin
-    if (DELTA_W < RR_W || N_RAT != 8 || N_ABS != 3 || N_RAT + N_ABS != `ECG_SNN_N_RR) begin
-        $error("rr_unit: DELTA_W=%0d must be >= %0d and the header must define 8 ratio + 3 absolute bits",
+    if (DELTA_W < RR_W || N_RAT != 8 || N_ABS != 3 || N_RAT + N_ABS != `ECG_SNN_N_RR ||
+        `ECG_RR_RATIO_K7 > 31) begin
+        $error("rr_unit: DELTA_W=%0d must be >= %0d; the header must define 8 ratio (K < 32) + 3 absolute bits",
                DELTA_W, RR_W);
         $finish;
     end
@@ -67,15 +68,30 @@ wire [A_W-1:0]  avg    = (first || n_reg == 2'd1) ? rr16 : avg_reg;
 wire [RR_W+7:0] lhs = {rr, 8'd0};
 wire [A_W+4:0]  avg_x = {5'd0, avg};
 /*verilator coverage_on*/
+// K * A as a sum of shifted copies of A (K is a constant: a few adders, no multiplier)
+function [A_W+4:0] mul_k;
+    input [A_W+4:0] a;
+    input integer   k;
+    integer         b;
+    begin
+        mul_k = {(A_W+5){1'b0}};
+        for (b = 0; b < 5; b = b + 1) begin
+            if (((k >> b) & 1) == 1) begin
+                mul_k = mul_k + (a << b);
+            end
+        end
+    end
+endfunction
+
 wire [N_RAT-1:0] ratio;
-assign ratio[0] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K0;
-assign ratio[1] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K1;
-assign ratio[2] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K2;
-assign ratio[3] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K3;
-assign ratio[4] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K4;
-assign ratio[5] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K5;
-assign ratio[6] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K6;
-assign ratio[7] = {1'b0, lhs} >= avg_x * `ECG_RR_RATIO_K7;
+assign ratio[0] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K0);
+assign ratio[1] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K1);
+assign ratio[2] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K2);
+assign ratio[3] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K3);
+assign ratio[4] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K4);
+assign ratio[5] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K5);
+assign ratio[6] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K6);
+assign ratio[7] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K7);
 wire [N_ABS-1:0] absb;
 assign absb[0] = rr >= `ECG_RR_ABS0;
 assign absb[1] = rr >= `ECG_RR_ABS1;
