@@ -37,6 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from golden import formats as F
+from golden.memimage import read_hex, write_hex  # noqa: F401  (re-exported)
+from golden.memimage import pack_lanes as _pack_lanes
+from golden.memimage import unpack_lanes as _unpack_lanes
 from golden import rr as RR
 
 T = F.EPROP_T                      # 38 timesteps
@@ -575,21 +578,8 @@ CFG0_FIELDS = ("theta", "y_pos", "y_neg", "tr_inc", "t_err", "learn_mask", "lut_
 CFG1_FIELDS = ("k_h", "k_o", "h_shift", "e_shift", "g_shift", "lr_in", "lr_rec", "lr_out")
 
 
-def _pack_lanes(vals, bits) -> int:
-    w = 0
-    for k, v in enumerate(vals):
-        w |= (int(v) & ((1 << bits) - 1)) << (bits * k)
-    return w
 
 
-def _unpack_lanes(word: int, bits: int, n: int, signed: bool = True) -> np.ndarray:
-    out = np.zeros(n, dtype=np.int64)
-    for k in range(n):
-        v = (word >> (bits * k)) & ((1 << bits) - 1)
-        if signed and v >= 1 << (bits - 1):
-            v -= 1 << bits
-        out[k] = v
-    return out
 
 
 def _lut_pack(lut):
@@ -643,28 +633,8 @@ def unpack_image(words, name: str = "") -> EpropParams:
     return EpropParams(w_in, w_rec, w_out, b_out, cfg, name).check()
 
 
-def write_hex(path, words, comment: str = "") -> None:
-    digits = WORD_BITS // 4
-    lines = [f"// {c}" for c in comment.splitlines() if c]
-    lines += [f"{w:0{digits}x}" for w in words]
-    Path(path).write_text("\n".join(lines) + "\n")
 
 
-def read_hex(path) -> list:
-    words = []
-    for ln, line in enumerate(Path(path).read_text().splitlines(), 1):
-        s = line.split("//", 1)[0].strip()
-        for tok in s.split():
-            if tok.startswith("@"):
-                raise ValueError(f"{path}:{ln}: address directives are not used")
-            try:
-                w = int(tok, 16)
-            except ValueError:
-                raise ValueError(f"{path}:{ln}: {tok!r} is not a hex word") from None
-            if w >> WORD_BITS:
-                raise ValueError(f"{path}:{ln}: word wider than {WORD_BITS} bits")
-            words.append(w)
-    return words
 
 
 def save_model(p: EpropParams, name: str, params_dir=PARAMS_DIR, meta: dict | None = None) -> None:

@@ -49,6 +49,9 @@ from pathlib import Path
 import numpy as np
 
 from golden import formats as F
+from golden.memimage import read_hex, write_hex  # noqa: F401  (re-exported)
+from golden.memimage import pack_lanes as _pack_lanes
+from golden.memimage import unpack_lanes as _unpack_lanes
 
 N_IN = F.SNN_N_IN          # 250 input slots per pass
 N_H1 = F.SNN_N_H1          # 144
@@ -424,21 +427,8 @@ LAYOUT = {
 }
 
 
-def _pack_lanes(vals, bits) -> int:
-    w = 0
-    for k, v in enumerate(vals):
-        w |= (int(v) & ((1 << bits) - 1)) << (bits * k)
-    return w
 
 
-def _unpack_lanes(word: int, bits: int, n: int, signed: bool = True) -> np.ndarray:
-    out = np.zeros(n, dtype=np.int64)
-    for k in range(n):
-        v = (word >> (bits * k)) & ((1 << bits) - 1)
-        if signed and v >= 1 << (bits - 1):
-            v -= 1 << bits
-        out[k] = v
-    return out
 
 
 def pack_bank(p: SnnParams) -> list:
@@ -500,31 +490,8 @@ def unpack_bank(words, name: str = "", strict: bool = True) -> SnnParams:
                      theta1=int(th[0]), theta2=int(th[1]), name=name)
 
 
-def write_hex(path, words, comment: str = "") -> None:
-    """$readmemh file: one 32-digit word per line, address 0 first."""
-    digits = WORD_BITS // 4
-    lines = [f"// {c}" for c in comment.splitlines() if c]
-    lines += [f"{w:0{digits}x}" for w in words]
-    Path(path).write_text("\n".join(lines) + "\n")
 
 
-def read_hex(path) -> list:
-    """Read a $readmemh file written by :func:`write_hex` (// comments allowed)."""
-    words = []
-    for ln, line in enumerate(Path(path).read_text().splitlines(), 1):
-        s = line.split("//", 1)[0].strip()
-        if not s:
-            continue
-        for tok in s.split():
-            if tok.startswith("@"):
-                raise ValueError(f"{path}:{ln}: address directives are not used in SNN images")
-            try:
-                words.append(int(tok, 16))
-            except ValueError:
-                raise ValueError(f"{path}:{ln}: {tok!r} is not a hex word") from None
-            if words[-1] >> WORD_BITS:
-                raise ValueError(f"{path}:{ln}: word wider than {WORD_BITS} bits")
-    return words
 
 
 def hex_name(split: str, bank: str) -> str:
