@@ -14,7 +14,8 @@ JOBS       ?= 2
 B          ?= encoder
 BEATS      ?= 2000
 SPLIT      ?= intra
-MODE       ?= screen
+MODE       ?=
+RECORDS    ?= all
 TRACE      ?= 1
 DATA_DIR   ?=
 
@@ -63,7 +64,8 @@ cov: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) scripts/bench.py --block $(B) --beats $(BEATS) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(filter snn_if,$(B)),--split $(SPLIT) --mode $(MODE) --trace $(TRACE))
+	  $(if $(filter snn_if snn_eprop,$(B)),--split $(SPLIT) $(if $(MODE),--mode $(MODE)) --trace $(TRACE)) \
+	  $(if $(filter snn_eprop,$(B)),--records $(RECORDS))
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done

@@ -3,6 +3,7 @@
 
     make bench B=encoder [BEATS=N|all] [SIM=verilator|icarus] [SEED=n]
     make bench B=snn_if SPLIT=intra|inter MODE=screen|cascade [BEATS=N|all] [SIM=..] [TRACE=0|1]
+    make bench B=snn_eprop SPLIT=intra|inter MODE=infer|learn [BEATS=N|all] [RECORDS=..] [TRACE=0|1]
 
 The bulk path does not go through cocotb (whose per-cycle Python would make a
 whole-database run take hours): a plain-Verilog bench testbench
@@ -516,6 +517,8 @@ def snn_metrics(mode: str, pred: np.ndarray, labels: dict, idx: np.ndarray) -> d
 
 
 def bench_snn_if(a):
+    if a.mode not in ("screen", "cascade"):
+        raise SystemExit("snn_if: MODE must be screen or cascade")
     meta = S.load_meta()
     records = None
     if meta.get("smoke"):
@@ -632,7 +635,14 @@ def bench_snn_if(a):
     return res
 
 
-BLOCKS = {"encoder": bench_encoder, "snn_if": bench_snn_if}
+def bench_snn_eprop(a):
+    from bench_eprop import bench_snn_eprop as run
+    if a.mode not in ("infer", "learn"):
+        raise SystemExit("snn_eprop: MODE must be infer or learn")
+    return run(a, build, parse_snn_trace, log, BUILD)
+
+
+BLOCKS = {"encoder": bench_encoder, "snn_if": bench_snn_if, "snn_eprop": bench_snn_eprop}
 
 
 def main() -> int:
@@ -645,16 +655,21 @@ def main() -> int:
     ap.add_argument("--bp-pct", type=int, default=int(os.environ.get("BP_PCT", 0)))
     ap.add_argument("--split", default="intra", choices=S.SPLITS,
                     help="snn_if: intra = intra-patient test split, inter = de Chazal DS2 (and that split's banks)")
-    ap.add_argument("--mode", default="screen", choices=("screen", "cascade"),
-                    help="snn_if: binary screen (bank 0) or severity cascade (banks 1..3)")
+    ap.add_argument("--mode", default=None, choices=("screen", "cascade", "infer", "learn"),
+                    help="snn_if: binary screen (bank 0, default) or severity cascade (banks 1..3); "
+                         "snn_eprop: infer (default) or learn (patient adaptation, SPLIT=inter)")
+    ap.add_argument("--records", default="all",
+                    help="snn_eprop MODE=learn: comma-separated DS2 records, or all")
     ap.add_argument("--trace", type=int, default=1, choices=(0, 1),
                     help="snn_if: build with TRACE_EN=1 and compare every trace entry (default), or 0")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--keep", action="store_true", help="keep the per-record input/output files")
     ap.add_argument("--corrupt-model", action="store_true",
                     help="compare with a deliberately wrong golden model (encoder: Delta_S + 1; snn_if: "
-                         "theta1 + 1 in every bank): must report mismatches")
+                         "theta1 + 1 in every bank; snn_eprop: theta + 1): must report mismatches")
     a = ap.parse_args()
+    if a.mode is None:
+        a.mode = "infer" if a.block == "snn_eprop" else "screen"
     if a.beats != "all" and not a.beats.isdigit():
         raise SystemExit(f"BEATS must be a number or 'all', got {a.beats!r}")
     res = BLOCKS[a.block](a)

@@ -28,6 +28,8 @@ module if_axil_regs #(
     parameter BANKS       = 4,
     // physical memory address width
     parameter MEM_AW      = $clog2(BANKS * IMAGE_WORDS),
+    // value of the read-only ID register (the engine's four-character name)
+    parameter [31:0] ID   = 32'h4946_4531,
     // widths of the statistics inputs
     parameter CNT_W       = 32,
     parameter CYC_W       = 15,
@@ -140,7 +142,7 @@ localparam [4:0] R_WDATA3      = 5'd15;
 localparam [4:0] R_RDATA0      = 5'd16;  // 0x40..0x4C RO
 localparam [4:0] R_RDATA3      = 5'd19;
 
-localparam [31:0] ID_VALUE = 32'h4946_4531;               // "IFE1"
+localparam [31:0] ID_VALUE = ID;                          // "IFE1" (if_engine), "EPR1" (eprop_engine)
 
 localparam        WORD_AW   = $clog2(IMAGE_WORDS);           // MEM_ADDR.WORD bits kept
 localparam integer       LAST_I      = IMAGE_WORDS - 1;
