@@ -107,6 +107,11 @@ module ecg_stage1_top #(
     output wire [TAG_W-1:0]             stage2_tag,     // and its tag
     output wire                         stage2_valid,   // a beat is outstanding
     input  wire                         stage2_done,    // two-phase acknowledge
+    input  wire                         stage2_cfg_wake, // stage 2's configuration port is in use:
+                                                         // the gate opens (docs/wakeup.md)
+    // calibration: while high when the engine takes a beat, that beat is handed to stage 2
+    // whatever its class (m_dec_abnormal still reports the class); 0 in normal operation
+    input  wire                         wake_all,
 
     // Click element and gate enable of the wake-up path (testbench and debugging)
     output wire                         hs_req_in,
@@ -328,11 +333,13 @@ wire [2*(HALF+N_RR)-1:0] eng_beat_in = {rr_bits, enc_beat_slots[SLOTS-1:HALF], r
 
 reg [SLOTS+N_RR-1:0] flight_slots_reg;            // {RR bits, slots}
 reg [TAG_W-1:0] flight_tag_reg;
+reg             flight_wake_reg;                  // wake_all when the engine took the beat
 
 always @(posedge clk) begin
     if (link_fire) begin
         flight_slots_reg <= {rr_bits, enc_beat_slots};
         flight_tag_reg   <= link_tag;
+        flight_wake_reg  <= wake_all;
     end
 end
 
@@ -412,10 +419,12 @@ wire dec_abn = eng_dec_class != 2'd0;               // screen class 1, or cascad
 reg  dec_sent_reg;                                  // m_dec took this decision already
 reg  wake_sent_reg;                                 // the wake-up path took this beat already
 
-wire wake_tvalid = eng_dec_valid && dec_abn && !wake_sent_reg;
+wire dec_wake = dec_abn || flight_wake_reg;        // the beat goes to stage 2
+
+wire wake_tvalid = eng_dec_valid && dec_wake && !wake_sent_reg;
 wire wake_tready;
 
-assign eng_dec_ready = (dec_sent_reg || m_dec_ready) && (!dec_abn || wake_sent_reg || wake_tready);
+assign eng_dec_ready = (dec_sent_reg || m_dec_ready) && (!dec_wake || wake_sent_reg || wake_tready);
 
 wire eng_dec_fire = eng_dec_valid && eng_dec_ready;
 
@@ -468,6 +477,7 @@ wakeup_path #(
     .stage2_tag        (stage2_tag),
     .stage2_valid      (stage2_valid),
     .stage2_done       (stage2_done),
+    .cfg_wake          (stage2_cfg_wake),
     .hs_req_in         (hs_req_in),
     .hs_ack_in         (hs_ack_in),
     .hs_req_out        (hs_req_out),

@@ -51,6 +51,8 @@ module wakeup_path #(
     output wire [TAG_W-1:0]  stage2_tag,
     output wire              stage2_valid,        // req_out != ack_out: a beat is outstanding
     input  wire              stage2_done,         // two-phase ack: toggled once per finished beat
+    input  wire              cfg_wake,            // opens the gate while stage 2's configuration
+                                                  // port is in use (0 when stage 2 has none)
 
     // Click element signals, for the testbench and debugging
     output wire              hs_req_in,
@@ -138,8 +140,10 @@ click_element click_inst (
 assign stage2_valid = req_out ^ ack_out;
 
 // open while a beat is outstanding; forced open for the cycles after rst so that stage 2 sees
-// its reset (closed in the first rst cycle, so no gated edge ever sees the handshake reset)
-wire gate_en = (stage2_valid && !rst) || rst_d_reg;
+// its reset (closed in the first rst cycle, so no gated edge ever sees the handshake reset); and
+// open while the host uses stage 2's configuration port (cfg_wake; those edges are not counted
+// in stat_gclk_edges, which counts the edges given to beats)
+wire gate_en = ((stage2_valid || cfg_wake) && !rst) || rst_d_reg;
 
 clock_gate #(
     .USE_BUFGCE (USE_BUFGCE)

@@ -376,6 +376,11 @@ class Stage2Responder(uvm_component):
 
     def start_of_simulation_phase(self):
         self.dut.stage2_done.value = 0
+        # the configuration wake-up and the calibration input of the tops that have them: unused
+        # by these tests (stage 2 is this responder, which has no configuration port)
+        for name in ("cfg_wake", "stage2_cfg_wake", "wake_all"):
+            if hasattr(self.dut, name):
+                getattr(self.dut, name).value = 0
 
     async def run_phase(self):
         d = self.dut

@@ -1,0 +1,14 @@
++incdir+rtl/common
+rtl/encoder/spike_encoder.v
+rtl/snn_if/if_ffs.v
+rtl/snn_if/if_neuron_update.v
+rtl/snn_if/if_weight_mem.v
+rtl/snn_if/if_axil_regs.v
+rtl/snn_if/if_engine.v
+rtl/rr/rr_unit.v
+rtl/wakeup/click_element.v
+rtl/wakeup/clock_gate.v
+rtl/wakeup/wakeup_path.v
+rtl/system/ecg_stage1_top.v
+rtl/eprop/eprop_engine.v
+rtl/system/ecg_pipeline_top.v
