@@ -16,6 +16,11 @@ wakes the e-prop network.  Prints tables and writes a JSON of every figure.
 error window) on the *learning* beats only: for each DS2 record, learn on the first
 2.5 minutes and score on minutes 2.5..5.  The test beats (after minute 5) are never
 used.  --write stores the choice in the ds1 image's CFG words and eprop.json.
+
+--tune-schedule scores, on the same validation protocol, the host-side learning
+schedules of SCHEDULE_POINTS (several passes, replay of wrong / non-N beats, repeated
+V beats) with cfg-scalar variations; it changes nothing (docs/eprop.md section 9).
+--schedule NAME runs (c) with another schedule than the default one pass.
 """
 
 from __future__ import annotations
@@ -89,14 +94,61 @@ def adapt_records(bs, y):
     return out
 
 
-def run_adaptation(p, x, y, recs, split_at=None):
+# Host-side learning schedules: which labelled beats of the learning window the host sends,
+# in which order (the golden learning arithmetic is unchanged; params and accumulators carry over).
+#   1p, 2p, 3p        one / two / three passes over the learning beats in time order
+#   replay-wrong      one pass, then a second pass over the beats decided wrong during the first
+#   replay-wrongpost  one pass, then the beats the pass-1 weights classify wrong (inference mode)
+#   replay-wrongctx   as replay-wrong, each wrong beat preceded by the N beat before it
+#   replay-nonN       one pass, then a second pass over the S/V/F beats
+#   dup-V, dup-SV     one pass in which every V (V and S) beat is sent twice in a row
+SCHEDULE = "1p"
+
+
+def learn_schedule(q, xa, ya, schedule=SCHEDULE):
+    """golden.eprop.learn_beats driven by a host schedule; returns the LearnRun of the last call
+    (words_learn of the first pass)."""
+    if schedule.startswith("dup-"):
+        cl = {"dup-V": [2], "dup-SV": [1, 2]}[schedule]
+        idx = np.repeat(np.arange(len(ya)), np.where(np.isin(ya, cl), 2, 1))
+        return P.learn_beats(xa[idx], ya[idx], q)
+    lr = P.learn_beats(xa, ya, q)
+    wl = lr.words_learn
+    if schedule.endswith("p"):
+        for _ in range(int(schedule[:-1]) - 1):
+            lr = P.learn_beats(xa, ya, lr.params, lr.acc)
+    else:
+        if schedule == "replay-wrong":
+            sel = lr.cls != ya
+        elif schedule == "replay-wrongpost":
+            sel = P.run_beats(xa, lr.params).cls != ya
+        elif schedule == "replay-wrongctx":
+            w = np.flatnonzero(lr.cls != ya)
+            nidx = np.flatnonzero(ya == 0)
+            sel = np.zeros(len(ya), bool)
+            sel[w] = True
+            for i in w:
+                k = nidx[nidx < i]
+                if len(k):
+                    sel[k[-1]] = True
+        elif schedule == "replay-nonN":
+            sel = ya != 0
+        else:
+            raise ValueError(f"unknown schedule {schedule}")
+        if sel.any():
+            lr = P.learn_beats(xa[sel], ya[sel], lr.params, lr.acc)
+    lr.words_learn = wl
+    return lr
+
+
+def run_adaptation(p, x, y, recs, split_at=None, schedule=SCHEDULE):
     """Learn per record from p; returns (pred without learning, pred with learning, per-record rows,
     learning words per beat).  split_at: None -> (learn idx, test idx) as given."""
     pre_all, post_all, ys, rows, wl = [], [], [], [], []
     for r, a, t in recs:
         base = P.run_beats(x[t], p).cls
         if len(a):
-            lr = P.learn_beats(x[a], y[a], p)
+            lr = learn_schedule(p, x[a], y[a], schedule)
             q = lr.params
             wl.append(lr.words_learn)
         else:
@@ -126,11 +178,8 @@ TUNE_GRID = {
 }
 
 
-def tune_adapt(p, x, y, bs, meta, log=print):
-    """Choose the learning cfg on the DS2 learning beats: learn on minutes 0..2.5, score 2.5..5.
-
-    Targets: y_pos = median output of the labelled class, y_neg = median output of the other
-    classes, both on the training script's validation beats (eprop.json)."""
+def validation_records(bs, y):
+    """Per DS2 record: (record, beats of minutes 0..2.5, beats of minutes 2.5..5), labelled only."""
     ad, _ = D.adaptation_split(bs, minutes=2.5)
     ad5, _ = D.adaptation_split(bs, minutes=5)
     val = np.setdiff1d(ad5, ad)
@@ -139,6 +188,44 @@ def tune_adapt(p, x, y, bs, meta, log=print):
         a = ad[(bs.record[ad] == r) & (y[ad] >= 0)]
         v = val[(bs.record[val] == r) & (y[val] >= 0)]
         recs.append((int(r), a, v))
+    return recs
+
+
+# Schedule search (docs/eprop.md section 9): (cfg changes against the committed ds1 cfg, schedule).
+SCHEDULE_POINTS = [
+    ({}, "1p"), ({}, "2p"), ({}, "3p"), ({}, "replay-wrong"), ({}, "replay-wrongpost"),
+    ({}, "replay-wrongctx"), ({}, "replay-nonN"), ({}, "dup-V"), ({}, "dup-SV"),
+    ({"e_shift": 5}, "1p"), ({"e_shift": 7}, "1p"), ({"y_pos": 3000}, "1p"), ({"y_neg": -2000}, "1p"),
+    ({"t_err": 28}, "1p"), ({"t_err": 32}, "1p"),
+    ({"lr_in": 17, "lr_rec": 17, "lr_out": 14}, "2p"), ({"lr_out": 14}, "2p"), ({"lr_out": 12}, "2p"),
+    ({"lr_in": 17, "lr_rec": 17}, "2p"), ({"lr_in": 18, "lr_rec": 18}, "2p"),
+    ({"lr_in": 17, "lr_rec": 17, "lr_out": 12}, "2p"), ({"t_err": 32}, "2p"), ({"e_shift": 7}, "2p"),
+    ({"lr_in": 17, "lr_rec": 17, "t_err": 32}, "2p"),
+]
+
+
+def tune_schedule(p, x, y, bs, log=print):
+    """Score SCHEDULE_POINTS on the validation protocol of tune_adapt; returns rows sorted by score."""
+    recs = validation_records(bs, y)
+    out = []
+    for kv, sch in SCHEDULE_POINTS:
+        t1 = time.time()
+        _, post, yv, _, _ = run_adaptation(P.with_cfg(p, **kv), x, y, recs, schedule=sch)
+        m = class_metrics(confusion(yv, post, 4))
+        sc = 0.5 * (m["acc"] + m["macro_f1"])
+        out.append((sc, m["acc"], m["macro_f1"], kv, sch, m["sens"]))
+        log(f"  {sch:<17} {str(kv):<44} acc {m['acc']:.4f} f1 {m['macro_f1']:.4f} score {sc:.4f} "
+            f"sens N/S/V/F {np.round(m['sens'], 4).tolist()} ({time.time() - t1:.0f} s)")
+    out.sort(key=lambda r: -r[0])
+    return out
+
+
+def tune_adapt(p, x, y, bs, meta, log=print):
+    """Choose the learning cfg on the DS2 learning beats: learn on minutes 0..2.5, score 2.5..5.
+
+    Targets: y_pos = median output of the labelled class, y_neg = median output of the other
+    classes, both on the training script's validation beats (eprop.json)."""
+    recs = validation_records(bs, y)
     base_pre, _, yv, _, _ = run_adaptation(P.with_cfg(p, learn_mask=0), x, y, recs)
     m0 = class_metrics(confusion(yv, base_pre, 4))
     log(f"tune: {sum(len(a) for _, a, _ in recs)} learn beats, {len(yv)} validation beats; "
@@ -173,6 +260,8 @@ def main(argv=None) -> int:
     ap.add_argument("--parts", default="intra,ds2,adapt,twostage")
     ap.add_argument("--tune-adapt", action="store_true")
     ap.add_argument("--write", action="store_true", help="with --tune-adapt: store the chosen cfg")
+    ap.add_argument("--tune-schedule", action="store_true", help="score SCHEDULE_POINTS on the validation beats")
+    ap.add_argument("--schedule", default=SCHEDULE, help=f"learning schedule of (c) (default {SCHEDULE})")
     args = ap.parse_args(argv)
     t0 = time.time()
     bs, enc, sb = load_all()
@@ -186,6 +275,13 @@ def main(argv=None) -> int:
         if use_rr not in xin:
             xin[use_rr] = P.beat_inputs(enc.spk, sb, use_rr=use_rr)
         return xin[use_rr]
+
+    if args.tune_schedule:
+        p = P.load_model("ds1", args.params)
+        res = tune_schedule(p, inputs("ds1"), y, bs)
+        b = res[0]
+        print(f"best by (acc + macro-F1)/2: {b[4]} {b[3]}: acc {b[1]:.4f} f1 {b[2]:.4f}")
+        return 0
 
     if args.tune_adapt:
         p = P.load_model("ds1", args.params)
@@ -253,11 +349,12 @@ def main(argv=None) -> int:
             recs = adapt_records(bs, y)
             c = p.cfg
             print(f"\n=== (c) patient adaptation on DS2: learn on the first 5 min (labelled N/S/V/F beats, in "
-                  f"order, one pass), test on the rest ===")
+                  f"order, schedule {args.schedule}), test on the rest ===")
             print(f"  learning cfg: lr_in {c.lr_in} lr_rec {c.lr_rec} lr_out {c.lr_out} mask {c.learn_mask:03b} "
                   f"t_err {c.t_err} y_pos {c.y_pos} y_neg {c.y_neg} e_shift {c.e_shift} g_shift {c.g_shift}")
             t1 = time.time()
-            pre, post, yt, rows, wl = run_adaptation(p, x, y, recs)
+            pre, post, yt, rows, wl = run_adaptation(p, x, y, recs, schedule=args.schedule)
+            out["adapt_schedule"] = args.schedule
             print(f"  ({sum(rw['n_learn'] for rw in rows)} learning beats, {time.time() - t1:.0f} s)")
             out["adapt_without"] = report("without learning (same test beats)", yt, pre)
             out["adapt_with"] = report("with on-chip learning", yt, post)

@@ -46,6 +46,8 @@ _ENC = dict(toplevel="spike_encoder", filelist="rtl/encoder/spike_encoder.f",
 _WAKE = dict(toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f", module="verif.wakeup.test_wakeup_path")
 _SNN = dict(toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
             parameters={"TRACE_EN": 1})
+_EPROP = dict(toplevel="eprop_engine", filelist="rtl/eprop/eprop_engine.f",
+              module="verif.eprop.test_eprop_engine", parameters={"TRACE_EN": 1})
 # the system top with the trained intra images preloaded ($readmemh, INIT_BANK0..3)
 _INTRA_INIT = {f"INIT_BANK{b}": f'"{ROOT}/golden/params/snn_if/intra_{n}.hex"'
                for b, n in enumerate(("binary", "sev1", "sev2", "sev3"))}
@@ -53,6 +55,11 @@ _SYS = dict(toplevel="ecg_stage1_top", filelist="rtl/system/ecg_stage1_top.f",
             module="verif.system.test_stage1_top", parameters={"TRACE_EN": 1, **_INTRA_INIT})
 # TRACE_EN=0: the engine runs at its real speed (no trace-dump stalls): the long runs and the cycle test
 _SYS0 = dict(_SYS, parameters={"TRACE_EN": 0, **_INTRA_INIT})
+
+# the whole pipeline: stage 1 with the intra banks and stage 2 with the intra e-prop image preloaded
+_PIPE = dict(toplevel="ecg_pipeline_top", filelist="rtl/system/ecg_pipeline_top.f",
+             module="verif.system.test_pipeline",
+             parameters={"TRACE_EN": 1, **_INTRA_INIT, "INIT_EPROP": f'"{ROOT}/golden/params/eprop/intra.hex"'})
 
 TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test (the flagship until the e-prop network exists)"),
@@ -142,6 +149,27 @@ TESTS: dict[str, SimTest] = {
     "snn_if_expect_fail": SimTest(
         **_SNN, testcase="IfCorruptModelTest",
         doc="corrupted golden model (theta1 + 1): must fail (expect_fail)"),
+    "eprop_engine": SimTest(
+        **_EPROP, testcase="Eprop(?!Corrupt)", umbrella=True,
+        doc="every e-prop engine test (TRACE_EN=1) but the expect-fail one"),
+    "eprop_regress": SimTest(
+        **_EPROP, testcase="EpropRegressionTest", smoke=True,
+        doc="intra image over AXI (read back), real N/S/V/F beats (30 Verilator / 3 Icarus): trace, decisions, statistics"),
+    "eprop_learn": SimTest(
+        **_EPROP, testcase="EpropLearnTest",
+        doc="on-chip learning (CTRL.LEARN, learn flag), learn_mask 7/4/3, weights + accumulators read back"),
+    "eprop_backpressure": SimTest(
+        **_EPROP, testcase="EpropBackpressureTest",
+        doc="idle on s_beat, back-pressure/pauses on m_dec, status reads while busy, nothing lost"),
+    "eprop_reset": SimTest(
+        **_EPROP, testcase="EpropResetTest",
+        doc="reset mid-step, mid-trace-dump, mid-weight-application, decision waiting; recovery"),
+    "eprop_badaxi": SimTest(
+        **_EPROP, testcase="EpropBadAxiTest",
+        doc="DECERR/SLVERR: unmapped, RO/WO, strobes, word > 402, writes/memory reads while busy"),
+    "eprop_expect_fail": SimTest(
+        **_EPROP, testcase="EpropCorruptModelTest",
+        doc="corrupted golden model (theta + 1): must fail (expect_error)"),
     "system": SimTest(
         **_SYS, testcase="System(?!Cycle)", umbrella=True,
         doc="every system-top test on the TRACE_EN=1 build (both trace ports compared) but SystemCycleTest"),
@@ -169,6 +197,21 @@ TESTS: dict[str, SimTest] = {
     "system_cycles": SimTest(
         **_SYS0, testcase="SystemCycleTest",
         doc="TRACE_EN=0: link 1 cycle after the last sample, decision N+1 after the link, N+2 per beat back to back"),
+    # the flagship: the whole two-stage pipeline (README's main command)
+    "snn_eprop": SimTest(
+        **_PIPE, testcase="Pipeline(?!Corrupt)", umbrella=True,
+        doc="THE FLAGSHIP: real beats through encoder -> IF screen -> wake-up -> e-prop (inference and learning), "
+            "every e-prop value compared"),
+    "snn_eprop_infer": SimTest(
+        **_PIPE, testcase="PipelineInferenceTest", smoke=True,
+        doc="whole pipeline, intra models: screen-woken beats, every e-prop trace record and decision of both stages"),
+    "snn_eprop_learn": SimTest(
+        **_PIPE, testcase="PipelineLearnTest",
+        doc="ds1 image over stage 2's AXI4-Lite, calibration with wake_all and labels (on-chip learning), "
+            "inference, weights and accumulators read back bit for bit"),
+    "snn_eprop_expect_fail": SimTest(
+        **_PIPE, testcase="PipelineCorruptModelTest",
+        doc="whole pipeline with a wrong e-prop model (theta + 1): must fail (expect_fail)"),
 }
 # `make regress` runs these (the umbrella entries would repeat them)
 REGRESSION = [n for n, t in TESTS.items() if not t.umbrella]

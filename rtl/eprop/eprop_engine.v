@@ -909,11 +909,13 @@ reg [7:0]  tk;
 reg [15:0] tix;
 reg [31:0] tval;
 reg [8:0]  tj;
+reg [8:0]  tz;
 always @* begin
     tk   = K_VMEM;
     tix  = 16'd0;
     tval = 32'd0;
     tj   = 9'd0;
+    tz   = 9'd0;
     if (state_reg == S_TRC) begin
         if (cnt_reg < 9'd64) begin
             tj   = cnt_reg;
@@ -929,8 +931,9 @@ always @* begin
             tval = {24'd0, zbar_reg[tj[6:0]*TR_W +: TR_W]};
         end else if (cnt_reg < 9'd228) begin
             tj   = cnt_reg - 9'd68;
+            tz   = cnt_reg - 9'd164;            // readout trace of hidden neuron 0..63
             tk   = K_TRACE;
-            tval = {24'd0, zhat_reg[(tj[6:0] - 7'd96)*TR_W +: TR_W]};
+            tval = {24'd0, zhat_reg[tz[5:0]*TR_W +: TR_W]};
         end else if (cnt_reg < 9'd232) begin
             tj   = cnt_reg - 9'd228;
             tk   = K_ERR;
@@ -1375,7 +1378,7 @@ assign trc_index = (TRACE_EN != 0) ? trc_index_reg : 16'd0;
 assign trc_step  = (TRACE_EN != 0) ? trc_step_reg : 16'd0;
 assign trc_value = (TRACE_EN != 0) ? trc_value_reg : 32'd0;
 
-wire unused = ^{unused_hi, unused_ffs, ctrl_rsvd, s_beat_data[SLOTS+N_RR-1:SLOTS+N_RR-1]};
+wire unused = ^{unused_hi, unused_ffs, ctrl_rsvd, tz[8:6]};
 
 endmodule
 
