@@ -64,8 +64,8 @@ cov: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) scripts/bench.py --block $(B) --beats $(BEATS) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(filter snn_if snn_eprop,$(B)),--split $(SPLIT) $(if $(MODE),--mode $(MODE)) --trace $(TRACE)) \
-	  $(if $(filter snn_eprop,$(B)),--records $(RECORDS))
+	  $(if $(filter snn_if snn_eprop pipeline,$(B)),--split $(SPLIT) $(if $(MODE),--mode $(MODE)) --trace $(TRACE)) \
+	  $(if $(filter snn_eprop pipeline,$(B)),--records $(RECORDS))
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done

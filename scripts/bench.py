@@ -4,6 +4,7 @@
     make bench B=encoder [BEATS=N|all] [SIM=verilator|icarus] [SEED=n]
     make bench B=snn_if SPLIT=intra|inter MODE=screen|cascade [BEATS=N|all] [SIM=..] [TRACE=0|1]
     make bench B=snn_eprop SPLIT=intra|inter MODE=infer|learn [BEATS=N|all] [RECORDS=..] [TRACE=0|1]
+    make bench B=pipeline SPLIT=intra|inter MODE=infer|learn RECORDS=.. [TRACE=0|1]
 
 The bulk path does not go through cocotb (whose per-cycle Python would make a
 whole-database run take hours): a plain-Verilog bench testbench
@@ -642,7 +643,15 @@ def bench_snn_eprop(a):
     return run(a, build, parse_snn_trace, log, BUILD)
 
 
-BLOCKS = {"encoder": bench_encoder, "snn_if": bench_snn_if, "snn_eprop": bench_snn_eprop}
+def bench_pipeline(a):
+    from bench_pipeline import bench_pipeline as run
+    if a.mode not in ("infer", "learn"):
+        raise SystemExit("pipeline: MODE must be infer or learn")
+    return run(a, build, parse_snn_trace, log, BUILD)
+
+
+BLOCKS = {"encoder": bench_encoder, "snn_if": bench_snn_if, "snn_eprop": bench_snn_eprop,
+          "pipeline": bench_pipeline}
 
 
 def main() -> int:
@@ -659,7 +668,7 @@ def main() -> int:
                     help="snn_if: binary screen (bank 0, default) or severity cascade (banks 1..3); "
                          "snn_eprop: infer (default) or learn (patient adaptation, SPLIT=inter)")
     ap.add_argument("--records", default="all",
-                    help="snn_eprop MODE=learn: comma-separated DS2 records, or all")
+                    help="snn_eprop MODE=learn, pipeline: comma-separated records, or all (default set)")
     ap.add_argument("--trace", type=int, default=1, choices=(0, 1),
                     help="snn_if: build with TRACE_EN=1 and compare every trace entry (default), or 0")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
@@ -669,7 +678,7 @@ def main() -> int:
                          "theta1 + 1 in every bank; snn_eprop: theta + 1): must report mismatches")
     a = ap.parse_args()
     if a.mode is None:
-        a.mode = "infer" if a.block == "snn_eprop" else "screen"
+        a.mode = "infer" if a.block in ("snn_eprop", "pipeline") else "screen"
     if a.beats != "all" and not a.beats.isdigit():
         raise SystemExit(f"BEATS must be a number or 'all', got {a.beats!r}")
     res = BLOCKS[a.block](a)

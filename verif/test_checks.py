@@ -63,3 +63,27 @@ def test_bench_snn_if_detects_corrupted_model():
     """The bulk comparison must fail when the golden model is wrong (theta1 + 1)."""
     code, res, _ = _bench_snn_if("--corrupt-model")
     assert code == 1 and res["mismatches"] > 30
+
+
+def _bench_snn_eprop(*args):
+    """30 intra-test beats through the e-prop engine (TRACE_EN=1, the intra image preloaded)."""
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "snn_eprop", "--sim", "verilator",
+                        "--split", "intra", "--mode", "infer", "--beats", "30", *args], cwd=ROOT,
+                       capture_output=True, text=True)
+    import json
+    return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def test_bench_snn_eprop_matches_model():
+    code, res, err = _bench_snn_eprop()
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 30 and not res["errors"], err
+    # every trace record (4 fields) of 38 steps x 228 records + 2, decision (7), statistics (6),
+    # and the two memories at the end of every run (403 words x 16 lanes each)
+    assert res["values_compared"] >= 30 * (4 * (38 * 228 + 2) + 7 + 6)
+    assert res["rtl_accuracy"]["n"] == 30
+
+
+def test_bench_snn_eprop_detects_corrupted_model():
+    """The bulk comparison must fail when the golden model is wrong (theta + 1)."""
+    code, res, _ = _bench_snn_eprop("--corrupt-model")
+    assert code == 1 and res["mismatches"] > 10

@@ -88,6 +88,12 @@ def step_cycles(o: P.StepOut, x_t, z_prev, lwin: bool) -> int:
     return c
 
 
+def inference_cycles(words_inf):
+    """Cycles of an inference beat: CFG 4 + per step (INT, UPD, OUT, YUPD) 7 + the weight words
+    read + DEC 1 (the sum of :func:`step_cycles` without a learning window)."""
+    return CFG_CYCLES + P.T * (2 + UPD_CYCLES + 1) + np.asarray(words_inf) + DEC_CYCLES
+
+
 def apply_words(cfg: P.EpropCfg) -> list:
     """Weight words the end of a learning beat writes, in order."""
     out = []
