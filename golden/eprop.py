@@ -552,13 +552,14 @@ def learn_beats(x, labels, p: EpropParams, acc: LearnAcc | None = None) -> Learn
 # --------------------------------------------------------------------------
 # Cycle model (docs/eprop.md "Cycles")
 # --------------------------------------------------------------------------
-CYC_STEP_OVERHEAD = GROUPS + 2      # neuron update of 64 neurons in 16 lanes + output update + step control
-CYC_BEAT_OVERHEAD = 16              # beat load, sideband, decision
+CYC_STEP_OVERHEAD = GROUPS + 3      # RTL: update of 64 neurons in 16 lanes (4) + 2 pipeline drains + output update
+CYC_BEAT_OVERHEAD = 5               # RTL: bias and CFG words (4) + decision (1)
 CYC_APPLY = (N_REC * N_PRE + N_OUT * N_REC) // LANES   # end-of-beat weight application: 400 words
 
 
 def cycles_inference(words_inf):
-    """Cycle estimate of one inference beat: one 128-bit weight word per cycle."""
+    """Cycles of one inference beat on the RTL engine (docs/eprop_rtl.md): one 128-bit weight
+    word per cycle plus the fixed per-step and per-beat cycles."""
     return np.asarray(words_inf) + T * CYC_STEP_OVERHEAD + CYC_BEAT_OVERHEAD
 
 

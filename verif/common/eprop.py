@@ -90,8 +90,11 @@ def step_cycles(o: P.StepOut, x_t, z_prev, lwin: bool) -> int:
 
 def inference_cycles(words_inf):
     """Cycles of an inference beat: CFG 4 + per step (INT, UPD, OUT, YUPD) 7 + the weight words
-    read + DEC 1 (the sum of :func:`step_cycles` without a learning window)."""
-    return CFG_CYCLES + P.T * (2 + UPD_CYCLES + 1) + np.asarray(words_inf) + DEC_CYCLES
+    read + DEC 1 (the sum of :func:`step_cycles` without a learning window), which is
+    golden.eprop.cycles_inference."""
+    c = CFG_CYCLES + P.T * (2 + UPD_CYCLES + 1) + np.asarray(words_inf) + DEC_CYCLES
+    assert np.array_equal(c, P.cycles_inference(words_inf)), "golden cycle constants differ from the RTL's"
+    return c
 
 
 def apply_words(cfg: P.EpropCfg) -> list:
