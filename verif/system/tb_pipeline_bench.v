@@ -207,6 +207,8 @@ always @(posedge clk) begin
         if (!cfg_done) begin
             if (arg_learn == 32'd0) begin
                 cfg_done = 1'b1;
+            end else if (cycle < 32'd8) begin
+                // stage 2's reset (stage2_rst) ends 2 cycles after rst: a write before would be lost
             end else if (!aw_done) begin
                 if (s2_awvalid && s2_awready) begin
                     s2_awvalid <= 1'b0;
