@@ -61,7 +61,8 @@ BEAT_LEN = 250
 # ------------------------------------------------------------------------------------------
 def beat_runs(records, per_record: int, seed: int, split: str):
     """Contiguous runs of ``per_record`` beats (N/S/V/F) of each record, in time order, from
-    the given split; each run starts where the record has an abnormal beat."""
+    the given split; each run has a V beat (else another abnormal one) as its second beat or
+    at a third of its length."""
     bs = D.load_beats()
     y = D.nsvf_labels(bs.symbol)
     idx = (D.intra_patient_split(bs, seed=2025)[1] if split == "intra_test"
@@ -70,7 +71,8 @@ def beat_runs(records, per_record: int, seed: int, split: str):
     out = []
     for r in records:
         cand = idx[(bs.record[idx] == r) & (y[idx] >= 0)]
-        ab = np.flatnonzero(y[cand] > 0)
+        ab = np.flatnonzero(y[cand] == 2)               # V beats: the screen wakes stage 2 for them
+        ab = ab if len(ab) else np.flatnonzero(y[cand] > 0)
         start = int(rng.choice(ab)) if len(ab) else 0
         start = max(0, min(start - per_record // 3, len(cand) - per_record))
         out.extend(int(i) for i in cand[start:start + per_record])
