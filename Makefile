@@ -34,6 +34,8 @@ help:
 	@echo "make cov                        regression with Verilator coverage + HTML report + minima"
 	@echo "make bench B=<block> [BEATS=N|all] [SIM=..]  stream real beats through the RTL, print JSON"
 	@echo "                                B=encoder | B=snn_if [SPLIT=intra|inter] [MODE=screen|cascade] [TRACE=1|0]"
+	@echo "                                B=snn_eprop [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=232,213] [TRACE=1|0]"
+	@echo "                                B=pipeline [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=208,232] [TRACE=1|0]"
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
