@@ -209,6 +209,11 @@ TESTS: dict[str, SimTest] = {
         **_PIPE, testcase="PipelineLearnTest",
         doc="ds1 image over stage 2's AXI4-Lite, calibration with wake_all and labels (on-chip learning), "
             "inference, weights and accumulators read back bit for bit"),
+    "snn_eprop_ports": SimTest(
+        **_PIPE, testcase="PipelinePortsTest", smoke=True,
+        doc="both AXI4-Lite maps and error responses, cascade / screen bank over AXI, random 12-bit tags with junk "
+            "learn/label bits, back-pressure on both decision streams, gap changes (2047, 1, 0), saturated samples, "
+            "short and long frames; every output compared"),
     "snn_eprop_expect_fail": SimTest(
         **_PIPE, testcase="PipelineCorruptModelTest",
         doc="whole pipeline with a wrong e-prop model (theta + 1): must fail (expect_fail)"),
