@@ -150,7 +150,7 @@ TESTS: dict[str, SimTest] = {
         **_SNN, testcase="IfCorruptModelTest",
         doc="corrupted golden model (theta1 + 1): must fail (expect_fail)"),
     "eprop_engine": SimTest(
-        **_EPROP, testcase="Eprop(?!Corrupt)", umbrella=True,
+        **_EPROP, testcase="Eprop(?!Corrupt|Cycle)", umbrella=True,
         doc="every e-prop engine test (TRACE_EN=1) but the expect-fail one"),
     "eprop_regress": SimTest(
         **_EPROP, testcase="EpropRegressionTest", smoke=True,
@@ -167,6 +167,10 @@ TESTS: dict[str, SimTest] = {
     "eprop_badaxi": SimTest(
         **_EPROP, testcase="EpropBadAxiTest",
         doc="DECERR/SLVERR: unmapped, RO/WO, strobes, word > 402, writes/memory reads while busy"),
+    "eprop_cycles": SimTest(
+        toplevel="eprop_engine", filelist="rtl/eprop/eprop_engine.f", module="verif.eprop.test_eprop_engine",
+        parameters={"TRACE_EN": 0}, testcase="EpropCycleTest", smoke=True,
+        doc="TRACE_EN=0: decision N+1 cycles after the beat, back-to-back beats N+2 apart (inference, learning)"),
     "eprop_expect_fail": SimTest(
         **_EPROP, testcase="EpropCorruptModelTest",
         doc="corrupted golden model (theta + 1): must fail (expect_error)"),

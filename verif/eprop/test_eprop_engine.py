@@ -704,6 +704,7 @@ class EpropBaseTest(uvm_test):
     IDLE_PCT = 10
     BP_PCT = 10
     REQUIRE: dict = {}
+    TRACE_BUILD = 1                  # the TRACE_EN value the test needs
 
     def build_phase(self):
         self.dut = cocotb.top
@@ -722,9 +723,11 @@ class EpropBaseTest(uvm_test):
             self.tag_w = int(d.TAG_W.value)
         except AttributeError:
             self.trace, self.tag_w = 1, 16
-        if self.trace != 1:
-            raise AssertionError("this testbench needs the TRACE_EN=1 build")
+        if self.trace != self.TRACE_BUILD:
+            raise AssertionError(f"{type(self).__name__} needs the TRACE_EN={self.TRACE_BUILD} build")
         self.env.predictor.trace = self.trace
+        if not self.trace:                       # no trace port: decisions, registers, memories
+            self.env.sb.REQUIRED = tuple(c for c in self.env.sb.REQUIRED if c != "trc")
         for name, bins in self.REQUIRE.items():
             self.env.cov.required[name] = set(self.env.cov.required.get(name, set())) | set(bins)
         self.env.cov.enforce = True
@@ -1090,6 +1093,62 @@ class EpropBadAxiTest(EpropBaseTest):
         await self.axil([wr("CMD", 1)])
         await self.read_status()
         await self.send(self.beat_items(slots[2:], rr[2:], y[2:], meta[2:]))
+
+
+@pyuvm.test()
+class EpropCycleTest(EpropBaseTest):
+    """TRACE_EN=0 (the engine at its real speed): with no idle input and no back-pressure,
+    every m_dec handshake comes exactly N + 1 cycles after its s_beat handshake and a
+    back-to-back beat is accepted N + 2 cycles after the previous one, N from the cycle
+    formula of docs/eprop_rtl.md (inference and learning beats, learn_mask 7 and 4); the
+    decisions, statistics (CYCLES_LAST = N), weights and accumulators are compared as in the
+    other tests."""
+
+    IDLE_PCT = 0
+    BP_PCT = 0
+    TRACE_BUILD = 0
+
+    async def body(self):
+        if self.knobs.idle_pct or self.knobs.bp_pct:
+            raise AssertionError(f"the latency check needs IDLE=0 and BP=0, got {self.knobs}")
+        p = P.load_model("ds1")
+        await self.load_image(p)
+        slots, rr, y, meta = real_beats(("208", "232") if ICARUS else LEARN_RECORDS, 1 if ICARUS else 3,
+                                        self.knobs.seed)
+        items = self.beat_items(slots, rr, y, meta)
+        half = len(items) // 2
+        await self.send_each(items[:2])                           # single beats, statistics read
+        await self.send(items[2:half])                            # back to back, inference
+        await self.drain()
+        await self.set_ctrl(1)                                    # learning beats (learn_mask 7)
+        await self.send(self.beat_items(slots[:half], rr[:half], y[:half], meta[:half], learn=1))
+        await self.drain()
+        p4 = P.with_cfg(self.env.predictor.params(), learn_mask=0b100)
+        await self.set_cfg0(p4)                                   # W_out only
+        await self.send(self.beat_items(slots[half:], rr[half:], y[half:], meta[half:], learn=1))
+        await self.drain()
+        await self.readback_all()
+        recs = [r for r in self.env.predictor.predicted if r.o is not None]
+        bad = []
+        for k, r in enumerate(recs):
+            n = r.stats[0]
+            if r.o - r.h != n + 1:
+                bad.append(f"beat {k} (learned {r.learned}): decision {r.o - r.h} cycles after the beat, "
+                           f"formula N + 1 = {n + 1}")
+            nxt = recs[k + 1] if k + 1 < len(recs) else None
+            if nxt is not None and nxt.h - r.h != n + 2 and nxt.h - r.o == 1:
+                bad.append(f"beat {k + 1} accepted {nxt.h - r.h} cycles after beat {k}, formula N + 2 = {n + 2}")
+        b2b = sum(1 for a, b in zip(recs, recs[1:]) if b.h - a.o == 1)
+        lrn = [r.stats[0] for r in recs if r.learned]
+        inf = [r.stats[0] for r in recs if not r.learned]
+        self.logger.info(f"latency: {len(recs)} beats ({len(lrn)} learning), {b2b} accepted back to back; "
+                         f"N inference mean {np.mean(inf):.0f} max {max(inf)}, learning mean {np.mean(lrn):.0f} "
+                         f"max {max(lrn)}")
+        if len(recs) != half + len(items) or not lrn or b2b < 2:
+            bad.append(f"the run did not exercise the check: {len(recs)} decisions, {len(lrn)} learning, "
+                       f"{b2b} back to back")
+        if bad:
+            raise AssertionError(f"{len(bad)} latency error(s): " + " | ".join(bad[:4]))
 
 
 @pyuvm.test(expect_error=ScoreboardError)
