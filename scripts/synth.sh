@@ -12,6 +12,13 @@
 # (FDRE/FDSE/FDCE/FDPE), RAMB18/RAMB36, DSP48E1 and CARRY4. The Yosys log, the stat report
 # (text and JSON) and the netlist go to build/synth/TOP/. Exits non-zero when Yosys fails.
 # Yosys does no timing: run Vivado with constraints/<top>.xdc for Fmax.
+#
+# SYNTH_NOSHARE=1 runs the same script with the coarse-grain `share` pass left out; it is the
+# default for the tops that hold the e-prop engine (eprop_engine, ecg_pipeline_top), where Yosys
+# 0.23's `share` runs for hours: it tries, pair by pair with a SAT solver, to prove ~200 variable
+# shifters mutually exclusive (the 112 trace filters, the 16-lane leak, LUT-index and
+# learning-rate shifts), and nearly all of them are active in the same cycle, so there is little
+# to merge. Without `share` the counts are an upper bound. SYNTH_NOSHARE=0 forces the pass.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -61,10 +68,26 @@ for p in "$@"; do
     chparams="$chparams -chparam ${p%%=*} ${p#*=}"
 done
 
+case $top in
+    eprop_engine|ecg_pipeline_top) noshare=${SYNTH_NOSHARE:-1} ;;
+    *) noshare=${SYNTH_NOSHARE:-0} ;;
+esac
+if [ "$noshare" = 1 ]; then
+    synth_cmd="synth_xilinx -family xc7 -top $top -run begin:coarse
+techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6
+alumacc
+opt
+memory -nomap
+opt_clean
+synth_xilinx -family xc7 -top $top -run map_memory:"
+else
+    synth_cmd="synth_xilinx -family xc7 -top $top"
+fi
+
 cat > "$outdir/synth.ys" <<EOF
 read_verilog -defer -DSYNTHESIS ${defs[*]} ${incs[*]} ${files[*]}
 hierarchy -check -top $top$chparams
-synth_xilinx -family xc7 -top $top
+$synth_cmd
 tee -o $outdir/stat.txt stat -top $top
 tee -q -o $outdir/stat.json stat -json -top $top
 write_verilog -noattr $outdir/${top}_netlist.v
@@ -76,7 +99,7 @@ if ! yosys -q -l "$outdir/yosys.log" -s "$outdir/synth.ys" > /dev/null; then
     exit 1
 fi
 
-python3 - "$outdir/stat.json" "$top" <<'EOF'
+python3 - "$outdir/stat.json" "$top" "$([ "$noshare" = 1 ] && echo ', share pass skipped')" <<'EOF'
 import json, sys
 path, top = sys.argv[1], sys.argv[2]
 text = open(path).read()
@@ -105,7 +128,7 @@ rows = [
 other = {k: v for k, v in sorted(cells.items())
          if not (k.startswith("LUT") or k in ("FDRE", "FDSE", "FDCE", "FDPE", "RAMB18E1", "RAMB36E1",
                                                "DSP48E1", "CARRY4", "IBUF", "OBUF", "BUFG"))}
-print("resource summary for %s (yosys synth_xilinx -family xc7)" % top)
+print("resource summary for %s (yosys synth_xilinx -family xc7%s)" % (top, sys.argv[3]))
 for name, n in rows:
     print("  %-8s %6d" % (name, n))
 print("  LUT by size: " + " ".join("LUT%d=%d" % (i, cells.get("LUT%d" % i, 0)) for i in range(1, 7)))

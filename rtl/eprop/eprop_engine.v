@@ -596,6 +596,61 @@ wire unused_ffs = ^{src_rest[0], oq_rest, as_rest, ag_any};
 
 // UPD: 16 lanes of the group cnt_reg[1:0]
 wire [1:0]  uq = cnt_reg[1:0];
+
+// Group, quad and source selections as explicit multiplexers with constant part-selects
+// (a variable part-select such as x[(q*LANES + l)*W +: W] becomes a barrel shifter over the
+// whole vector in synthesis; these are 4:1, 16:1 and 96:1 multiplexers)
+reg [LANES*CUR_W-1:0] cur_int_g;   // currents of group rd_q_reg (INT)
+reg [LANES*CUR_W-1:0] cur_upd_g;   // currents of group uq (UPD)
+reg [LANES*TR_W-1:0]  zhat_upd_g;  // readout traces of group uq (UPD)
+reg [LANES*G_W-1:0]   g_acc_g;     // postsynaptic factors of group rd_q_reg (ACC)
+reg [4*H_W-1:0]       h_quad;      // pseudo-derivatives of quad rd_a_reg (LSIG)
+reg [4*TR_W-1:0]      zhat_quad;   // readout traces of quad rd_a_reg (ACC)
+reg [3:0]             zn_quad;     // spikes of quad rd_a_reg (OUT)
+reg [TR_W-1:0]        zbar_src;    // presynaptic trace of source rd_src_reg (ACC)
+integer si;
+always @* begin
+    cur_int_g  = {LANES*CUR_W{1'b0}};
+    cur_upd_g  = {LANES*CUR_W{1'b0}};
+    zhat_upd_g = {LANES*TR_W{1'b0}};
+    g_acc_g    = {LANES*G_W{1'b0}};
+    h_quad     = {4*H_W{1'b0}};
+    zhat_quad  = {4*TR_W{1'b0}};
+    zn_quad    = 4'd0;
+    zbar_src   = {TR_W{1'b0}};
+    for (si = 0; si < 4; si = si + 1) begin
+        if (rd_q_reg == si[1:0]) begin
+            cur_int_g = cur_reg[si*LANES*CUR_W +: LANES*CUR_W];
+            g_acc_g   = g_reg[si*LANES*G_W +: LANES*G_W];
+        end
+        if (uq == si[1:0]) begin
+            cur_upd_g  = cur_reg[si*LANES*CUR_W +: LANES*CUR_W];
+            zhat_upd_g = zhat_reg[si*LANES*TR_W +: LANES*TR_W];
+        end
+    end
+    for (si = 0; si < NREC / 4; si = si + 1) begin
+        if (rd_a_reg == si[3:0]) begin
+            h_quad    = h_reg[si*4*H_W +: 4*H_W];
+            zhat_quad = zhat_reg[si*4*TR_W +: 4*TR_W];
+            zn_quad   = zn_reg[si*4 +: 4];
+        end
+    end
+    for (si = 0; si < NPRE; si = si + 1) begin
+        if (rd_src_reg == si[6:0]) begin
+            zbar_src = zbar_reg[si*TR_W +: TR_W];
+        end
+    end
+end
+
+// INT: the currents of group rd_q_reg plus the 16 weights of the word read
+reg [LANES*CUR_W-1:0] cur_int_nx;
+integer il;
+always @* begin
+    for (il = 0; il < LANES; il = il + 1) begin
+        cur_int_nx[il*CUR_W +: CUR_W] = cur_int_g[il*CUR_W +: CUR_W] +
+            {{(CUR_W-W_W){w_rdata[il*W_W + W_W - 1]}}, w_rdata[il*W_W +: W_W]};
+    end
+end
 reg  [LANES*V_W-1:0] upd_v;        // membranes after reset
 reg  [LANES*V_W-1:0] upd_u;        // before reset (saturated)
 reg  [LANES-1:0]     upd_z;
@@ -618,7 +673,7 @@ always @* begin
         u_vin = (t_reg == 6'd0) ? 17'sd0 : {v_rdata[ul*V_W + V_W - 1], v_rdata[ul*V_W +: V_W]};
         u_vl  = u_vin - (u_vin >>> kh_reg);
         u_ex  = {{3{u_vl[16]}}, u_vl} +
-                {{3{cur_reg[(uq*LANES + ul)*CUR_W + CUR_W - 1]}}, cur_reg[(uq*LANES + ul)*CUR_W +: CUR_W]};
+                {{3{cur_upd_g[ul*CUR_W + CUR_W - 1]}}, cur_upd_g[ul*CUR_W +: CUR_W]};
         u_u   = sat16(u_ex);
         u_z   = $signed(u_u) >= $signed({1'b0, theta_reg});
         u_diff = {{2{u_u[15]}}, u_u} - {3'd0, theta_reg};
@@ -629,7 +684,7 @@ always @* begin
         upd_z[ul] = u_z;
         upd_v[ul*V_W +: V_W] = u_z ? (u_u - {1'b0, theta_reg}) : u_u;
         upd_h[ul*H_W +: H_W] = lut_reg[u_hi*4 +: 4];
-        upd_zhat[ul*TR_W +: TR_W] = trace_upd(zhat_reg[(uq*LANES + ul)*TR_W +: TR_W], ko_reg, u_z, trinc_reg);
+        upd_zhat[ul*TR_W +: TR_W] = trace_upd(zhat_upd_g[ul*TR_W +: TR_W], ko_reg, u_z, trinc_reg);
         if ({{4{u_u[15]}}, u_u} != u_ex) begin
             upd_sat = upd_sat + 5'd1;
         end
@@ -657,7 +712,7 @@ always @* begin
     for (ok = 0; ok < NOUT; ok = ok + 1) begin
         oa = {YC_W{1'b0}};
         for (om = 0; om < 4; om = om + 1) begin
-            if (zn_reg[rd_a_reg*4 + om]) begin
+            if (zn_quad[om]) begin
                 oa = oa + {{(YC_W-W_W){w_rdata[(4*om+ok)*W_W + W_W - 1]}}, w_rdata[(4*om+ok)*W_W +: W_W]};
             end
         end
@@ -717,7 +772,7 @@ always @* begin
         for (lk = 0; lk < NOUT; lk = lk + 1) begin
             ls_acc = ls_acc + $signed(w_rdata[(4*lm+lk)*W_W +: W_W]) * $signed(err_reg[lk*E_W +: E_W]);
         end
-        ls_h = h_reg[(rd_a_reg*4 + lm)*H_W +: H_W];
+        ls_h = h_quad[lm*H_W +: H_W];
         ls_p = ls_acc * $signed({1'b0, ls_h});
         ls_p = ls_p >>> gsh_reg;
         ls_l[lm*L_W +: L_W] = ls_acc;
@@ -732,14 +787,14 @@ reg signed [16:0]    ac_p;
 reg [TR_W-1:0]       ac_zb;
 integer al;
 always @* begin
-    ac_zb = zbar_reg[rd_src_reg*TR_W +: TR_W];
+    ac_zb = zbar_src;
     for (al = 0; al < LANES; al = al + 1) begin
         ac_old = a_rdata[al*A_W +: A_W];
         if (!rd_kind_reg) begin
-            ac_p = $signed(g_reg[(rd_q_reg*LANES + al)*G_W +: G_W]) * $signed({1'b0, ac_zb});
+            ac_p = $signed(g_acc_g[al*G_W +: G_W]) * $signed({1'b0, ac_zb});
         end else begin
             ac_p = $signed(err_reg[(al % 4)*E_W +: E_W]) *
-                   $signed({1'b0, zhat_reg[(rd_a_reg*4 + al / 4)*TR_W +: TR_W]});
+                   $signed({1'b0, zhat_quad[(al / 4)*TR_W +: TR_W]});
         end
         acc_nx[al*A_W +: A_W] = ac_old + {{(A_W-17){ac_p[16]}}, ac_p};
     end
@@ -959,7 +1014,7 @@ end
 // Sequential logic
 // ---------------------------------------------------------------------------------------------
 
-integer j, l;
+integer j;
 
 // datapath registers without reset (cleared at the start of every beat where needed)
 always @(posedge clk) begin
@@ -1008,9 +1063,10 @@ always @(posedge clk) begin
         end
         S_INT: begin
             if (rd_v_reg) begin
-                for (l = 0; l < LANES; l = l + 1) begin
-                    cur_reg[(rd_q_reg*LANES + l)*CUR_W +: CUR_W] <= cur_reg[(rd_q_reg*LANES + l)*CUR_W +: CUR_W] +
-                        {{(CUR_W-W_W){w_rdata[l*W_W + W_W - 1]}}, w_rdata[l*W_W +: W_W]};
+                for (j = 0; j < 4; j = j + 1) begin
+                    if (rd_q_reg == j[1:0]) begin
+                        cur_reg[j*LANES*CUR_W +: LANES*CUR_W] <= cur_int_nx;
+                    end
                 end
             end
             if (src_any && q_reg == 2'd3) begin
@@ -1018,14 +1074,16 @@ always @(posedge clk) begin
             end
         end
         S_UPD: begin
-            for (l = 0; l < LANES; l = l + 1) begin
-                cur_reg[(uq*LANES + l)*CUR_W +: CUR_W] <= {CUR_W{1'b0}};
-            end
-            zn_reg[uq*LANES +: LANES] <= upd_z;
-            h_reg[uq*LANES*H_W +: LANES*H_W] <= upd_h;
-            zhat_reg[uq*LANES*TR_W +: LANES*TR_W] <= upd_zhat;
-            if (TRACE_EN != 0) begin
-                utr_reg[uq*LANES*V_W +: LANES*V_W] <= upd_u;
+            for (j = 0; j < 4; j = j + 1) begin
+                if (uq == j[1:0]) begin
+                    cur_reg[j*LANES*CUR_W +: LANES*CUR_W] <= {LANES*CUR_W{1'b0}};
+                    zn_reg[j*LANES +: LANES] <= upd_z;
+                    h_reg[j*LANES*H_W +: LANES*H_W] <= upd_h;
+                    zhat_reg[j*LANES*TR_W +: LANES*TR_W] <= upd_zhat;
+                    if (TRACE_EN != 0) begin
+                        utr_reg[j*LANES*V_W +: LANES*V_W] <= upd_u;
+                    end
+                end
             end
             if (uq == 2'd3) begin
                 zbar_reg <= zbar_nx;
@@ -1053,9 +1111,13 @@ always @(posedge clk) begin
         end
         S_LSIG: begin
             if (rd_v_reg) begin
-                g_reg[rd_a_reg*4*G_W +: 4*G_W] <= ls_g;
-                if (TRACE_EN != 0) begin
-                    ltr_reg[rd_a_reg*4*L_W +: 4*L_W] <= ls_l;
+                for (j = 0; j < NREC / 4; j = j + 1) begin
+                    if (rd_a_reg == j[3:0]) begin
+                        g_reg[j*4*G_W +: 4*G_W] <= ls_g;
+                        if (TRACE_EN != 0) begin
+                            ltr_reg[j*4*L_W +: 4*L_W] <= ls_l;
+                        end
+                    end
                 end
             end
         end

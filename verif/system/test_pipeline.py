@@ -55,11 +55,15 @@ from golden import rr as RR
 from golden import snn_if as G
 from verif.common import eprop as VE
 from verif.common.clocking import reset, start_clock
+from verif.common.snn import beat_cycles
 from verif.common.stream import _bit, _uint
 
 ICARUS = cocotb.SIM_NAME.lower().startswith("icarus")
 M16 = 0xFFFF
 REG_ID, REG_CTRL, REG_BEATS, REG_MEM_ADDR = 0x00, 0x08, 0x14, 0x28
+# if_axil_regs (both stages): the status and statistics registers (docs/snn_if_rtl.md, docs/eprop_rtl.md)
+REG_INFO, REG_STATUS = 0x04, 0x10
+STAT_ADDR = {"BEATS": 0x14, "CYCLES": 0x18, "EVENTS": 0x1C, "SAT_LAST": 0x20, "SAT_TOTAL": 0x24}
 REG_WDATA0, REG_RDATA0 = 0x30, 0x40
 EPR_ID = 0x45505231
 BEAT_LEN = 250
@@ -112,6 +116,9 @@ class Env:
         self.frame_user = 0
         self.n_dropped = self.n_sat = self.n_len_err = 0
         self.got_sat = self.got_len_err = 0
+        # statistics registers of both engines: (cycles, events, saturations) of the last beat, total saturations
+        self.s1_last, self.s1_sat_total = (0, 0, 0), 0
+        self.s2_last, self.s2_sat_total = (0, 0, 0), 0
         self.p = eprop.copy()             # the model's stage-2 weights (updated by learning)
         self.acc = P.LearnAcc.zeros()
         self.ctrl_learn = 0
@@ -242,6 +249,9 @@ class Env:
         else:                                            # severity cascade over banks 1..3
             cls, n, _, runs = G.cascade(inp, {G.BANKS[b]: self.banks[G.BANKS[b]] for b in (1, 2, 3)})
             banks = [1, 2, 3][:n]
+        sat1 = sum(r.sat for r in runs)
+        self.s1_last = (beat_cycles(runs), sum(r.events for r in runs), sat1)
+        self.s1_sat_total += sat1
         v3 = runs[-1].v3
         self.exp_dec.append((cls, int(v3[0]) & M16, int(v3[1]) & M16, tag, int(cls != 0), len(runs), mode,
                              banks[-1]))
@@ -250,6 +260,8 @@ class Env:
             lab = label if (learn and self.ctrl_learn) else None
             e = VE.expect_beat(self.n_stage2, xin, self.p, label=lab, acc=self.acc)
             self.n_stage2 += 1
+            self.s2_last = (e.cycles, e.events, e.run.sat)
+            self.s2_sat_total += e.run.sat
             if lab is not None:
                 self.p, self.acc = e.run.params, e.run.acc
             y = sum((int(v) & M16) << (16 * k) for k, v in enumerate(e.run.y))
@@ -512,6 +524,25 @@ async def port_checks(env):
     await expect_access(env, "s2", False, REG_ID, OKAY, want_data=EPR_ID)
 
 
+async def check_registers(env, s1_mem_addr, s2_mem_addr):
+    """Every readable register of both engines with the pipeline idle, against the model:
+    ID, INFO, CTRL, STATUS (idle), the statistics of the last beat and the totals, MEM_ADDR;
+    a write to a read-only register (SLVERR)."""
+    s1_info = 1 << 28 | G.LANES << 20 | len(G.BANKS) << 16 | G.IMAGE_WORDS       # TRACE_EN=1 build
+    s2_info = 1 << 28 | P.LANES << 20 | 4 << 16 | P.IMAGE_WORDS          # 4 banks: weights, 3 accumulator slices
+    mode, bank = env.s1_ctrl
+    s1 = {REG_ID: S1_ID, REG_INFO: s1_info, REG_CTRL: mode | bank << 4, REG_STATUS: 0, REG_MEM_ADDR: s1_mem_addr,
+          STAT_ADDR["BEATS"]: env.frames, STAT_ADDR["CYCLES"]: env.s1_last[0], STAT_ADDR["EVENTS"]: env.s1_last[1],
+          STAT_ADDR["SAT_LAST"]: env.s1_last[2], STAT_ADDR["SAT_TOTAL"]: env.s1_sat_total}
+    s2 = {REG_ID: EPR_ID, REG_INFO: s2_info, REG_CTRL: env.ctrl_learn, REG_STATUS: 0, REG_MEM_ADDR: s2_mem_addr,
+          STAT_ADDR["BEATS"]: env.n_stage2, STAT_ADDR["CYCLES"]: env.s2_last[0], STAT_ADDR["EVENTS"]: env.s2_last[1],
+          STAT_ADDR["SAT_LAST"]: env.s2_last[2], STAT_ADDR["SAT_TOTAL"]: env.s2_sat_total}
+    for p, regs in (("s1", s1), ("s2", s2)):
+        for addr, want in regs.items():
+            await expect_access(env, p, False, addr, OKAY, want_data=want)
+        await expect_access(env, p, True, REG_ID, SLVERR, data=0)
+
+
 async def set_mode(env, mode, bank):
     """Stage 1's CTRL (screen mode with a bank, or the severity cascade); read back."""
     await expect_access(env, "s1", True, REG_CTRL, OKAY, data=mode | bank << 4)
@@ -565,6 +596,9 @@ async def PipelinePortsTest(dut):
     d.cfg_delta_s.value, d.cfg_delta_l.value = 0, 0
     await env.drive(bs, y, sel[14:], tags=tags[14:], junk_label=True)
     await finish(env, expect_stage2=3)
+    # MEM_ADDR: stage 1's window wrapped from the last word of bank 3 to word 0 of bank 0 after
+    # port_checks' last read; stage 2's stepped from the last weight word to word 0 of bank 1
+    await check_registers(env, s1_mem_addr=0, s2_mem_addr=1 << 16)
     if not (env.n_dropped == 2 and env.n_sat > 0 and env.enc.cfg_err):
         env.errors.append(f"the corner stimulus did not happen: dropped {env.n_dropped}, saturated samples "
                           f"{env.n_sat}, cfg_err {env.enc.cfg_err}")
