@@ -48,8 +48,9 @@ from golden import encoder as E
 from golden import eprop as P
 from golden import rr as RR
 from verif.common import eprop as VE
-from verif.common.axil import (DECERR, OKAY, SLVERR, AxilAccess, AxilItem, AxilListSeq,
-                               AxilMasterDriver, AxilMonitor)
+from verif.common.axil import AxilAccess, AxilListSeq, AxilMasterDriver, AxilMonitor
+from verif.common.axil_regs import (BANKS, M32, REG, RW_REGS, STAT_REGS, WO_REGS, AxilRegsModel,
+                                    describe_access, rd_item, wr_item)
 from verif.common.clocking import Knobs, reset, start_clock, wait_quiet
 from verif.common.coverage import CoverageCollector
 from verif.common.fwd import Fwd
@@ -61,21 +62,9 @@ from verif.common.stream import ReadyDriver, StreamMonitor, StreamWord, _bit
 ICARUS = cocotb.SIM_NAME.lower().startswith("icarus")
 
 # ------------------------------------------------------------------------------------------
-# Register map (if_axil_regs with ID "EPR1", IMAGE_WORDS 403, 4 banks)
+# Register map: if_axil_regs (verif/common/axil_regs.py) with ID "EPR1", IMAGE_WORDS 403, 4 banks
 # ------------------------------------------------------------------------------------------
-REG = dict(ID=0x00, INFO=0x04, CTRL=0x08, CMD=0x0C, STATUS=0x10, BEATS=0x14, CYCLES=0x18,
-           EVENTS=0x1C, SAT_LAST=0x20, SAT_TOTAL=0x24, MEM_ADDR=0x28,
-           WDATA0=0x30, WDATA1=0x34, WDATA2=0x38, WDATA3=0x3C,
-           RDATA0=0x40, RDATA1=0x44, RDATA2=0x48, RDATA3=0x4C)
-REG_NAME = {v: k for k, v in REG.items()}
-ID_VALUE = 0x45505231                       # "EPR1"
-RW_REGS = {"CTRL", "CMD", "MEM_ADDR", "WDATA0", "WDATA1", "WDATA2", "WDATA3"}
-WO_REGS = {"CMD", "WDATA0", "WDATA1", "WDATA2", "WDATA3"}
-STAT_REGS = ("BEATS", "CYCLES", "EVENTS", "SAT_LAST", "SAT_TOTAL")
-MEM_REGS = {"RDATA0", "RDATA1", "RDATA2", "RDATA3"}
 WORDS = P.IMAGE_WORDS                        # 403
-BANKS = 4
-M32 = 0xFFFFFFFF
 M128 = (1 << 128) - 1
 M24 = (1 << 24) - 1
 KIND_NAME = {VE.TRC_VMEM: "VMEM", VE.TRC_YMEM: "YMEM", VE.TRC_TRACE: "TRACE", VE.TRC_LSIG: "LSIG",
@@ -212,29 +201,19 @@ class BeatRec:
     expect: VE.BeatExpect | None = None
 
 
-@dataclass
-class PendingRead:
-    addr: int
-    cycle: int
-    resp: int
-    data: int | None              # None: engine status / statistics / candidate word, at done
-    reg: str = ""
-    reason: str = ""
-    cands: list | None = None     # candidate words (a reset cut the weight application)
-    chunk: int = 0
-    word: int = 0
+class EpropPredictor(AxilRegsModel, uvm_component):
+    """Register model (if_axil_regs: bank 0 the weight image, banks 1..3 the accumulator
+    slices) + weight/accumulator mirrors + golden model, fed by the monitors."""
 
-
-class EpropPredictor(uvm_component):
-    """Register model + weight/accumulator mirrors + golden model, fed by the monitors."""
+    ID_VALUE = 0x45505231                        # "EPR1"
+    IMAGE_WORDS = WORDS
 
     def build_phase(self):
         self.sb = None
         self.cov = None
         self.trace = 1
         self.mem: list = [None] * WORDS          # weight image; int, None (never written) or list (candidates)
-        self.wstage = [0, 0, 0]                  # no reset in the RTL
-        self.rbuf = [0, 0, 0]
+        self.init_regs()
         self._p = None
         self._a = None
         self.cycle = 0
@@ -246,14 +225,12 @@ class EpropPredictor(uvm_component):
         self.reset_model()
 
     def reset_model(self):
+        self.reset_regs()
         self.ctrl_hist = [(0, 0)]                # (effective cycle, CTRL value)
-        self.word, self.mbank = 0, 0
         self.amem = [0] * WORDS                  # accumulator words (valid bits cleared by rst)
         self._a = None
-        self.hist = [(0, (0, 0, 0, 0, 0))]
         self.beats: list[BeatRec] = []
         self.pending: list[BeatRec] = []
-        self.reads: list[PendingRead] = []
         self.beat_no = 0
         self.decv: dict[int, int] = {}           # cycle -> m_dec_valid
         self.trc_seen = 0
@@ -293,12 +270,6 @@ class EpropPredictor(uvm_component):
 
     def busy(self, c: int) -> bool:
         return any(r.h < c and (r.o is None or r.o >= c) for r in self.beats)
-
-    def stats_at(self, c: int) -> tuple:
-        for eff, st in reversed(self.hist):
-            if eff <= c:
-                return st
-        return self.hist[0][1]
 
     def params(self) -> P.EpropParams:
         if self._p is None:
@@ -375,146 +346,55 @@ class EpropPredictor(uvm_component):
         if rec is None:
             return                      # unexpected decision: the scoreboard reports it
         rec.o = w.cycle
-        b, _, _, _, tot = self.hist[-1][1]
-        cyc, ev, sat = rec.stats
-        self.hist.append((rec.o + 1, (b + 1, cyc, ev, sat, tot + sat)))
+        self.count_beat(rec.o + 1, *rec.stats)
         if rec.learned:
             self.mem = list(rec.new_w)
             self.amem = list(rec.new_a)
             self._p = self._a = None
         self.beats = [r for r in self.beats if r.o is None or r.o > self.cycle - 16]
 
-    # ------------------------------------------------------------------ AXI4-Lite
-    @staticmethod
-    def decode(addr):
-        if addr >> 7:
-            return None
-        return REG_NAME.get(addr & 0x7C)
+    # ------------------------------------------------------------------ if_axil_regs hooks
+    def info_value(self) -> int:
+        return info_value(self.trace)
 
-    def _step_addr(self):
-        if self.word == WORDS - 1:
-            self.word, self.mbank = 0, (self.mbank + 1) % BANKS
-        else:
-            self.word += 1
+    def write_ctrl(self, value: int, c: int) -> None:
+        self.ctrl_hist.append((c + 1, value & 0x31))
 
-    def on_axil_req(self, a: AxilAccess):
-        if a.write:
-            resp, reason = self.predict_write(a)
-            self.sb.expect("axil_wr", AxilAccess(1, a.addr, a.data, a.strb, resp))
-        else:
-            pr = self.predict_read_req(a)
-            reason = pr.reason
-            self.reads.append(pr)
-        if self.cov is not None:
-            self.cov.sample("axil", reason)
+    def ctrl_value(self, c: int) -> int:
+        return self.ctrl_at(c + 1)
 
-    def predict_write(self, a: AxilAccess):
-        reg = self.decode(a.addr)
-        if reg is None:
-            return DECERR, "decerr_wr"
-        if reg not in RW_REGS:
-            return SLVERR, "slverr_ro"
-        if self.busy(a.cycle):
-            return SLVERR, "slverr_busy_wr"
-        if a.strb != 0xF:
-            return SLVERR, "slverr_strb"
-        d = a.data
-        if reg == "CTRL":
-            self.ctrl_hist.append((a.cycle + 1, d & 0x31))
-        elif reg == "CMD":
-            if d & 1:
-                self.hist.append((a.cycle + 1, (0, 0, 0, 0, 0)))
-                return OKAY, "ok_clear"
-        elif reg == "MEM_ADDR":
-            if (d & 0xFFFF) >= WORDS:
-                return SLVERR, "slverr_word"
-            self.word, self.mbank = d & 0xFFFF, (d >> 16) & 3
-        elif reg == "WDATA3":
-            w = self.wstage[0] | self.wstage[1] << 32 | self.wstage[2] << 64 | d << 96
-            if self.mbank == 0:
-                self.mem[self.word] = w
-                self._p = None
-                reason = "ok_mem_wr"
-            else:
-                sh = 128 * (self.mbank - 1)
-                self.amem[self.word] = (self.amem[self.word] & ~(M128 << sh)) | (w << sh)
-                self._a = None
-                reason = "ok_acc_wr"
-            self._step_addr()
-            return OKAY, reason
-        else:
-            self.wstage[int(reg[-1])] = d
-        return OKAY, "ok_wr"
+    def mem_kind(self, bank: int) -> str:
+        return "mem" if bank == 0 else "acc"
 
-    def predict_read_req(self, a: AxilAccess) -> PendingRead:
-        reg = self.decode(a.addr)
-        c = a.cycle
-        if reg is None:
-            return PendingRead(a.addr, c, DECERR, 0, "", "decerr_rd")
-        if reg in WO_REGS:
-            return PendingRead(a.addr, c, SLVERR, 0, reg, "slverr_wo")
-        if reg in MEM_REGS:
-            if self.busy(c):
-                return PendingRead(a.addr, c, SLVERR, 0, reg, "slverr_busy_rd")
-            reason = "ok_mem_rd" if self.mbank == 0 else "ok_acc_rd"
-            if reg == "RDATA0":
-                if self.mbank == 0:
-                    w = self.mem[self.word]
-                    if w is None:
-                        raise AssertionError(f"test reads weight word {self.word} never written")
-                else:
-                    w = (self.amem[self.word] >> (128 * (self.mbank - 1))) & M128
-                if isinstance(w, list):             # candidates: resolved by the read data
-                    self.rbuf = ("cand", w, self.word)
-                    return PendingRead(a.addr, c, OKAY, None, reg, "ok_mem_rd_cand", cands=w, chunk=0,
-                                       word=self.word)
-                self.rbuf = [(w >> (32 * k)) & M32 for k in (1, 2, 3)]
-                return PendingRead(a.addr, c, OKAY, w & M32, reg, reason)
-            k = int(reg[-1])
-            if reg == "RDATA3":
-                self._step_addr()
-            if isinstance(self.rbuf, tuple):
-                _, cands, word = self.rbuf
-                return PendingRead(a.addr, c, OKAY, None, reg, "ok_mem_rd_cand", cands=cands, chunk=k, word=word)
-            return PendingRead(a.addr, c, OKAY, self.rbuf[k - 1], reg, reason)
-        fixed = {"ID": ID_VALUE, "INFO": info_value(self.trace), "CTRL": self.ctrl_at(c + 1),
-                 "MEM_ADDR": self.word | self.mbank << 16}
-        return PendingRead(a.addr, c, OKAY, fixed.get(reg), reg, "ok_rd")
+    def commit_word(self, bank: int, word: int, data: int) -> None:
+        if bank == 0:
+            self.mem[word] = data
+            self._p = None
+        else:                           # accumulator word: 384 bits, one 128-bit slice per bank
+            sh = 128 * (bank - 1)
+            self.amem[word] = (self.amem[word] & ~(M128 << sh)) | (data << sh)
+            self._a = None
 
-    def on_axil_done(self, a: AxilAccess):
-        if a.write or not self.reads:
-            return                      # unexpected reads: reported by the scoreboard
-        pr = self.reads.pop(0)
-        data = pr.data
-        if pr.cands is not None:
-            vals = [(w >> (32 * pr.chunk)) & M32 for w in pr.cands]
-            if a.data in vals:
-                pr.cands[:] = [w for w, v in zip(pr.cands, vals) if v == a.data]
-                data = a.data
-            else:
-                data = vals[0]
-            if pr.chunk == 3:           # the whole word seen: resolved
-                self.mem[pr.word] = pr.cands[0]
-                old, new = self.cand_orig.pop(pr.word, (None, None))
-                self.logger.info(f"weight word {pr.word} after the reset: "
-                                 f"{'old (not yet written)' if pr.cands[0] == old else 'new (written in the reset cycle)' if pr.cands[0] == new else '?'}"
-                                 f" 0x{pr.cands[0]:032x}")
-                self._p = None
-                if self.rbuf and isinstance(self.rbuf, tuple):
-                    self.rbuf = [0, 0, 0]
-        elif data is None:
-            s = pr.cycle + 1
-            if pr.reg == "STATUS":
-                busy = self.busy(s)
-                dv = self.decv.get(s, 0)
-                data = int(busy) | dv << 1
-                if self.cov is not None:
-                    self.cov.sample("axil", "status_busy" if busy else "status_idle")
-                    if dv:
-                        self.cov.sample("axil", "status_dec_valid")
-            else:
-                data = self.stats_at(s)[STAT_REGS.index(pr.reg)] & M32
-        self.sb.expect("axil_rd", AxilAccess(0, pr.addr, data, 0, pr.resp))
+    def fetch_word(self, bank: int, word: int) -> int | list:
+        if bank:
+            return (self.amem[word] >> (128 * (bank - 1))) & M128
+        w = self.mem[word]
+        if w is None:
+            raise AssertionError(f"test reads weight word {word} never written")
+        return w                        # a list: a reset cut the weight application (on_reset)
+
+    def resolve_word(self, bank: int, word: int, value: int) -> None:
+        old, new = self.cand_orig.pop(word, (None, None))
+        how = "old (not yet written)" if value == old else "new (written in the reset cycle)" if value == new else "?"
+        self.logger.info(f"weight word {word} after the reset: {how} 0x{value:032x}")
+        self.mem[word] = value
+        self._p = None
+
+    def dec_valid_at(self, c: int, busy: bool, actual: int) -> int:
+        dv = self.decv.get(c, 0)
+        if dv and self.cov is not None:
+            self.cov.sample("axil", "status_dec_valid")
+        return dv
 
 
 class CorruptedPredictor(EpropPredictor):
@@ -549,9 +429,7 @@ class EpropScoreboard(ExactScoreboard):
             y = [v - 65536 if v >> 15 else v for v in y]
             return f"class={item.data} y={y} tag={ex['m_dec_tag']} learned={ex['m_dec_learned']}"
         if channel.startswith("axil"):
-            reg = REG_NAME.get(item.addr & 0x7C, "?") if not item.addr >> 7 else "unmapped"
-            return (f"{'W' if item.write else 'R'} 0x{item.addr:02x} ({reg}) data=0x{item.data:08x} "
-                    f"strb={item.strb:x} resp={item.resp}")
+            return describe_access(item)
         return repr(item)
 
     def check_phase(self):
@@ -733,13 +611,8 @@ class EpropBaseTest(uvm_test):
         self.env.cov.enforce = True
 
     # ----------------------------------------------------------------- helpers
-    @staticmethod
-    def wr(reg, data, strb=0xF):
-        return AxilItem("w", write=True, addr=REG[reg] if isinstance(reg, str) else reg, data=data, strb=strb)
-
-    @staticmethod
-    def rd(reg):
-        return AxilItem("r", write=False, addr=REG[reg] if isinstance(reg, str) else reg)
+    wr = staticmethod(wr_item)
+    rd = staticmethod(rd_item)
 
     async def axil(self, items):
         await AxilListSeq("axil", items).start(self.env.axil_seqr)

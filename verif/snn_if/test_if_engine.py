@@ -50,8 +50,9 @@ from golden import encoder as E
 from golden import formats as F
 from golden import rr as RR
 from golden import snn_if as G
-from verif.common.axil import (DECERR, OKAY, SLVERR, AxilAccess, AxilItem, AxilListSeq,
-                               AxilMasterDriver, AxilMonitor)
+from verif.common.axil import AxilAccess, AxilListSeq, AxilMasterDriver, AxilMonitor
+from verif.common.axil_regs import (REG, RW_REGS, STAT_REGS, WO_REGS, AxilRegsModel, describe_access,
+                                    rd_item, wr_item)
 from verif.common.beats import select_beats
 from verif.common.clocking import Knobs, reset, start_clock, wait_quiet
 from verif.common.coverage import CoverageCollector
@@ -61,20 +62,6 @@ from verif.common.snn import (M16, TRC_BEAT, TRC_CYC, TRC_H1, TRC_H2, TRC_OUT, T
                               slots_to_int, stage_cycles, stage_overhead, trace_records)
 from verif.common.statemon import StateMonitor, StateSample
 from verif.common.stream import ReadyDriver, StreamMonitor, StreamWord, _bit
-
-# ------------------------------------------------------------------------------------------
-# The register map (docs/snn_if_rtl.md "Address map")
-# ------------------------------------------------------------------------------------------
-REG = dict(ID=0x00, INFO=0x04, CTRL=0x08, CMD=0x0C, STATUS=0x10, BEATS=0x14, CYCLES=0x18,
-           EVENTS=0x1C, SAT_LAST=0x20, SAT_TOTAL=0x24, MEM_ADDR=0x28,
-           WDATA0=0x30, WDATA1=0x34, WDATA2=0x38, WDATA3=0x3C,
-           RDATA0=0x40, RDATA1=0x44, RDATA2=0x48, RDATA3=0x4C)
-REG_NAME = {v: k for k, v in REG.items()}
-ID_VALUE = 0x49464531                       # "IFE1"
-RW_REGS = {"CTRL", "CMD", "MEM_ADDR", "WDATA0", "WDATA1", "WDATA2", "WDATA3"}    # writable
-WO_REGS = {"CMD", "WDATA0", "WDATA1", "WDATA2", "WDATA3"}                         # write-only
-STAT_REGS = ("BEATS", "CYCLES", "EVENTS", "SAT_LAST", "SAT_TOTAL")
-MEM_REGS = {"RDATA0", "RDATA1", "RDATA2", "RDATA3"}
 
 # trace kinds of this block (docs/snn_if_rtl.md "Trace port"; verif/common/snn.py) -> channels
 KIND_CHANNEL = {TRC_H1: "trc_h1", TRC_H2: "trc_h2", TRC_OUT: "trc_out", TRC_STAGE: "trc_stage",
@@ -221,18 +208,12 @@ class BeatRec:
     cycles: int = 0
 
 
-@dataclass
-class PendingRead:
-    addr: int
-    cycle: int
-    resp: int
-    data: int | None             # None: engine status, evaluated at cycle + 1
-    reg: str = ""
-    reason: str = ""
+class IfPredictor(AxilRegsModel, uvm_component):
+    """Register model (if_axil_regs: 4 banks of weight memory) + memory mirror + golden
+    model, fed by the monitors."""
 
-
-class IfPredictor(uvm_component):
-    """Register model + memory mirror + golden model, fed by the monitors."""
+    ID_VALUE = 0x49464531                   # "IFE1"
+    IMAGE_WORDS = G.IMAGE_WORDS
 
     def build_phase(self):
         self.sb = None
@@ -243,18 +224,15 @@ class IfPredictor(uvm_component):
         self._pcache: dict[int, G.SnnParams] = {}
         self.cycle = 0
         self.predicted = []          # (BeatRec, mode, runs, banks, class) of every beat, for tests
+        self.init_regs()
         self.reset_model()
 
     # ------------------------------------------------------------------ state
     def reset_model(self):
+        self.reset_regs()
         self.ctrl_mode, self.ctrl_bank = 0, 0
-        self.word, self.mbank = 0, 0
-        self.wstage = [0, 0, 0]
-        self.rbuf = [0, 0, 0]
-        self.hist = [(0, (0, 0, 0, 0, 0))]   # (effective cycle, (beats, cycles, events, sat, sat_total))
         self.beats: list[BeatRec] = []
         self.pending: list[BeatRec] = []
-        self.reads: list[PendingRead] = []
         self.beat_no = 0
 
     def on_reset(self):
@@ -266,12 +244,6 @@ class IfPredictor(uvm_component):
     def busy(self, c: int) -> bool:
         """A beat is in flight in cycle c: accepted before c, its decision not taken before c."""
         return any(r.h < c and (r.o is None or r.o >= c) for r in self.beats)
-
-    def stats_at(self, c: int) -> tuple:
-        for eff, st in reversed(self.hist):
-            if eff <= c:
-                return st
-        return self.hist[0][1]
 
     def params(self, b: int) -> G.SnnParams:
         if b not in self._pcache:
@@ -331,112 +303,36 @@ class IfPredictor(uvm_component):
         if rec is None:
             return                      # an unexpected decision: the scoreboard reports it
         rec.o = w.cycle
-        b, _, _, _, tot = self.hist[-1][1]
-        cyc, ev, sat = rec.stats
-        self.hist.append((rec.o + 1, (b + 1, cyc, ev, sat, tot + sat)))
+        self.count_beat(rec.o + 1, *rec.stats)
         if self.check_latency:
             self.sb.expect("latency", rec.cycles + 1)
             self.sb.export("latency").write(rec.o - rec.h)
         # forget beats that can no longer matter for busy()
         self.beats = [r for r in self.beats if r.o is None or r.o > self.cycle - 16]
 
-    # ------------------------------------------------------------------ AXI4-Lite
-    def _decode(self, addr):
-        if addr >> 7:
-            return None
-        return REG_NAME.get(addr & 0x7C)
+    # ------------------------------------------------------------------ if_axil_regs hooks
+    def info_value(self) -> int:
+        return self.geo.info()
 
-    def _step_addr(self):
-        if self.word == G.IMAGE_WORDS - 1:
-            self.word, self.mbank = 0, (self.mbank + 1) % len(G.BANKS)
-        else:
-            self.word += 1
+    def write_ctrl(self, value: int, c: int) -> None:
+        self.ctrl_mode, self.ctrl_bank = value & 1, (value >> 4) & 3
 
-    def on_axil_req(self, a: AxilAccess):
-        if a.write:
-            resp, reason = self.predict_write(a)
-            self.sb.expect("axil_wr", AxilAccess(1, a.addr, a.data, a.strb, resp))
-        else:
-            pr = self.predict_read_req(a)
-            reason = pr.reason
-            self.reads.append(pr)
-        if self.cov is not None:
-            self.cov.sample("axil", reason)
+    def ctrl_value(self, c: int) -> int:
+        return self.ctrl_mode | self.ctrl_bank << 4
 
-    def predict_write(self, a: AxilAccess):
-        reg = self._decode(a.addr)
-        if reg is None:
-            return DECERR, "decerr_wr"
-        if reg not in RW_REGS:
-            return SLVERR, "slverr_ro"
-        if self.busy(a.cycle):
-            return SLVERR, "slverr_busy_wr"
-        if a.strb != 0xF:
-            return SLVERR, "slverr_strb"
-        d = a.data
-        if reg == "CTRL":
-            self.ctrl_mode, self.ctrl_bank = d & 1, (d >> 4) & 3
-        elif reg == "CMD":
-            if d & 1:
-                self.hist.append((a.cycle + 1, (0, 0, 0, 0, 0)))
-                return OKAY, "ok_clear"
-        elif reg == "MEM_ADDR":
-            if (d & 0xFFFF) >= G.IMAGE_WORDS:
-                return SLVERR, "slverr_word"
-            self.word, self.mbank = d & 0xFFFF, (d >> 16) & 3
-        elif reg == "WDATA3":
-            self.mem[self.mbank][self.word] = (self.wstage[0] | self.wstage[1] << 32 | self.wstage[2] << 64
-                                               | d << 96)
-            self._pcache.pop(self.mbank, None)
-            self._step_addr()
-            return OKAY, "ok_mem_wr"
-        else:
-            self.wstage[int(reg[-1])] = d
-        return OKAY, "ok_wr"
+    def commit_word(self, bank: int, word: int, data: int) -> None:
+        self.mem[bank][word] = data
+        self._pcache.pop(bank, None)
 
-    def predict_read_req(self, a: AxilAccess) -> PendingRead:
-        reg = self._decode(a.addr)
-        c = a.cycle
-        if reg is None:
-            return PendingRead(a.addr, c, DECERR, 0, "", "decerr_rd")
-        if reg in WO_REGS:
-            return PendingRead(a.addr, c, SLVERR, 0, reg, "slverr_wo")
-        if reg in MEM_REGS:
-            if self.busy(c):
-                return PendingRead(a.addr, c, SLVERR, 0, reg, "slverr_busy_rd")
-            if reg == "RDATA0":
-                w = self.mem[self.mbank][self.word]
-                if w is None:
-                    raise AssertionError(f"test reads memory word {self.mbank}:{self.word} never written")
-                self.rbuf = [(w >> (32 * k)) & 0xFFFFFFFF for k in (1, 2, 3)]
-                return PendingRead(a.addr, c, OKAY, w & 0xFFFFFFFF, reg, "ok_mem_rd")
-            data = self.rbuf[int(reg[-1]) - 1]
-            if reg == "RDATA3":
-                self._step_addr()
-            return PendingRead(a.addr, c, OKAY, data, reg, "ok_mem_rd")
-        fixed = {"ID": ID_VALUE, "INFO": self.geo.info(), "CTRL": self.ctrl_mode | self.ctrl_bank << 4,
-                 "MEM_ADDR": self.word | self.mbank << 16}
-        return PendingRead(a.addr, c, OKAY, fixed.get(reg), reg, "ok_rd")
+    def fetch_word(self, bank: int, word: int) -> int:
+        w = self.mem[bank][word]
+        if w is None:
+            raise AssertionError(f"test reads memory word {bank}:{word} never written")
+        return w
 
-    def on_axil_done(self, a: AxilAccess):
-        if a.write:
-            return
-        if not self.reads:
-            return                      # unexpected: reported by the scoreboard
-        pr = self.reads.pop(0)
-        data = pr.data
-        if data is None:                # engine status, sampled in the cycle after the AR handshake
-            s = pr.cycle + 1
-            if pr.reg == "STATUS":
-                busy = self.busy(s)
-                # DEC_VALID rises at a time the handshakes do not define: only predictable when idle
-                data = int(busy) | ((a.data & 2) if busy else 0)
-                if self.cov is not None:
-                    self.cov.sample("axil", "status_busy" if busy else "status_idle")
-            else:
-                st = self.stats_at(s)
-                data = st[STAT_REGS.index(pr.reg)] & 0xFFFFFFFF
-        self.sb.expect("axil_rd", AxilAccess(0, pr.addr, data, 0, pr.resp))
+    def dec_valid_at(self, c: int, busy: bool, actual: int) -> int:
+        # DEC_VALID rises at a time the handshakes do not define: only predictable when idle
+        return (actual >> 1) & 1 if busy else 0
 
 
 class CorruptedPredictor(IfPredictor):
@@ -475,9 +371,7 @@ class IfScoreboard(ExactScoreboard):
                     f"{F.SNN_VMEM.wrap(ex['m_dec_vout1'])}) tag={ex['m_dec_tag']} stages={ex['m_dec_stages']} "
                     f"mode={ex['m_dec_mode']} bank={ex['m_dec_bank']}")
         if channel.startswith("axil"):
-            reg = REG_NAME.get(item.addr & 0x7C, "?") if not item.addr >> 7 else "unmapped"
-            return (f"{'W' if item.write else 'R'} 0x{item.addr:02x} ({reg}) data=0x{item.data:08x} "
-                    f"strb={item.strb:x} resp={item.resp}")
+            return describe_access(item)
         return repr(item)
 
 
@@ -711,13 +605,8 @@ class IfBaseTest(uvm_test):
         self.env.cov.enforce = True
 
     # ----------------------------------------------------------------- helpers
-    @staticmethod
-    def wr(reg, data, strb=0xF):
-        return AxilItem("w", write=True, addr=REG[reg] if isinstance(reg, str) else reg, data=data, strb=strb)
-
-    @staticmethod
-    def rd(reg):
-        return AxilItem("r", write=False, addr=REG[reg] if isinstance(reg, str) else reg)
+    wr = staticmethod(wr_item)
+    rd = staticmethod(rd_item)
 
     async def axil(self, items):
         await AxilListSeq("axil", items).start(self.env.axil_seqr)

@@ -54,17 +54,18 @@ from golden import eprop as P
 from golden import rr as RR
 from golden import snn_if as G
 from verif.common import eprop as VE
+from verif.common.axil_regs import REG, STAT_REGS
 from verif.common.clocking import reset, start_clock
 from verif.common.snn import beat_cycles
 from verif.common.stream import _bit, _uint
 
 ICARUS = cocotb.SIM_NAME.lower().startswith("icarus")
 M16 = 0xFFFF
-REG_ID, REG_CTRL, REG_BEATS, REG_MEM_ADDR = 0x00, 0x08, 0x14, 0x28
-# if_axil_regs (both stages): the status and statistics registers (docs/snn_if_rtl.md, docs/eprop_rtl.md)
-REG_INFO, REG_STATUS = 0x04, 0x10
-STAT_ADDR = {"BEATS": 0x14, "CYCLES": 0x18, "EVENTS": 0x1C, "SAT_LAST": 0x20, "SAT_TOTAL": 0x24}
-REG_WDATA0, REG_RDATA0 = 0x30, 0x40
+# both stages' AXI4-Lite slaves are if_axil_regs (one register map)
+REG_ID, REG_INFO, REG_CTRL, REG_STATUS, REG_BEATS, REG_MEM_ADDR = (REG[n] for n in ("ID", "INFO", "CTRL", "STATUS",
+                                                                                    "BEATS", "MEM_ADDR"))
+REG_WDATA0, REG_RDATA0 = REG["WDATA0"], REG["RDATA0"]
+STAT_ADDR = {n: REG[n] for n in STAT_REGS}
 EPR_ID = 0x45505231
 BEAT_LEN = 250
 S1_ID = 0x49464531                     # "IFE1": stage 1's IF engine
