@@ -99,6 +99,7 @@ def beat_inputs(spk, sideband=None, use_rr: bool = True) -> np.ndarray:
 # Parameters
 # --------------------------------------------------------------------------
 DEFAULT_LUT = (15, 13, 11, 9, 7, 5, 3, 1)
+LR_MAX = 20                    # learning-rate shifts 0..LR_MAX (the accumulator is 24 bits)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class EpropCfg:
         if not 0 <= self.t_err <= T:
             bad.append("t_err")
         for k in ("lr_in", "lr_rec", "lr_out"):
-            if not 0 <= getattr(self, k) <= 20:
+            if not 0 <= getattr(self, k) <= LR_MAX:
                 bad.append(k)
         if not 0 <= self.learn_mask <= 7:
             bad.append("learn_mask")
@@ -605,6 +606,45 @@ def pack_image(p: EpropParams) -> list:
     words[ADDR_CFG0] = _pack_lanes([c.theta, c.y_pos, c.y_neg, c.tr_inc, c.t_err, c.learn_mask, lo, hi], 16)
     words[ADDR_CFG1] = _pack_lanes([getattr(c, f) for f in CFG1_FIELDS], 16)
     return words
+
+
+# What the engine checks at the start of every beat (docs/eprop_rtl.md "Configuration errors"):
+# bit k of the mask set <=> field CFG_ERR_FIELDS[k] of the bias / CFG words is illegal.  A beat
+# read with a non-zero mask is refused (class 0, outputs 0, no learning, flagged).
+CFG_ERR_FIELDS = ("b_out_pad", "theta", "tr_inc", "t_err", "learn_mask",
+                  "k_h", "k_o", "h_shift", "e_shift", "g_shift", "lr_in", "lr_rec", "lr_out")
+
+
+def cfg_errors(bias_word: int, cfg0: int, cfg1: int) -> int:
+    """The configuration-error mask of the words at ADDR_BOUT, ADDR_CFG0, ADDR_CFG1 (0: legal).
+    The same ranges as :meth:`EpropCfg.check` and the bias check of :func:`unpack_image`,
+    on the raw 16-bit lanes."""
+    c0 = [(cfg0 >> (16 * k)) & 0xFFFF for k in range(8)]
+    c1 = [(cfg1 >> (16 * k)) & 0xFFFF for k in range(8)]
+    bad = {
+        "b_out_pad": bias_word >> (16 * N_OUT) != 0,
+        "theta": not 1 <= c0[0] <= F.EPROP_THETA.max_code,
+        "tr_inc": c0[3] > TRACE.max_code,
+        "t_err": c0[4] > T,
+        "learn_mask": c0[5] > 7,
+        "k_h": not 1 <= c1[0] <= 15,
+        "k_o": not 1 <= c1[1] <= 15,
+        "h_shift": c1[2] > 15,
+        "e_shift": c1[3] > 15,
+        "g_shift": c1[4] > 15,
+        "lr_in": c1[5] > LR_MAX,
+        "lr_rec": c1[6] > LR_MAX,
+        "lr_out": c1[7] > LR_MAX,
+    }
+    return sum(1 << k for k, f in enumerate(CFG_ERR_FIELDS) if bad[f])
+
+
+def describe_cfg_errors(mask: int) -> str:
+    return ", ".join(f for k, f in enumerate(CFG_ERR_FIELDS) if mask >> k & 1) or "none"
+
+
+def image_cfg_errors(words) -> int:
+    return cfg_errors(int(words[ADDR_BOUT]), int(words[ADDR_CFG0]), int(words[ADDR_CFG1]))
 
 
 def unpack_image(words, name: str = "") -> EpropParams:

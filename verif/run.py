@@ -167,6 +167,10 @@ TESTS: dict[str, SimTest] = {
     "eprop_badaxi": SimTest(
         **_EPROP, testcase="EpropBadAxiTest",
         doc="DECERR/SLVERR: unmapped, RO/WO, strobes, word > 402, writes/memory reads while busy"),
+    "eprop_badcfg": SimTest(
+        **_EPROP, testcase="EpropBadCfgTest", smoke=True,
+        doc="each illegal bias/CFG field in turn (and two at once): beat refused (m_dec_cfg_err, class 0, no "
+            "learning), STATUS names the fields; the next legal beat learns; memories read back"),
     "eprop_cycles": SimTest(
         toplevel="eprop_engine", filelist="rtl/eprop/eprop_engine.f", module="verif.eprop.test_eprop_engine",
         parameters={"TRACE_EN": 0}, testcase="EpropCycleTest", smoke=True,

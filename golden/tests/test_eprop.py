@@ -5,6 +5,7 @@ path against the vectorised paths on real beats in both modes, the memory
 image, the RR sideband, the committed models, and a smoke training run.
 """
 
+import random
 import subprocess
 import sys
 import time
@@ -430,3 +431,32 @@ def test_smoke_training(tmp_path):
     p = P.load_model("intra", tmp_path)
     assert P.load_meta(tmp_path)["models"]["intra"]["golden_equals_torch_on_val"]
     assert p.w_rec.shape == (P.N_REC, P.N_REC)
+
+
+def test_cfg_errors_agree_with_the_loader():
+    """cfg_errors (what the engine checks at every beat start) flags a field exactly when the
+    loader (EpropCfg.check, the bias-word check) rejects the image; single-lane corruptions of
+    the bias and CFG words with boundary and random values."""
+    w = P.pack_image(P.load_model("intra"))
+    assert P.image_cfg_errors(w) == 0
+    rng = random.Random(7)
+    flagged = set()
+    for _ in range(3000):
+        ww = list(w)
+        a = rng.choice([P.ADDR_BOUT, P.ADDR_CFG0, P.ADDR_CFG1])
+        lane = rng.randrange(8)
+        v = rng.choice([0, 1, 7, 8, 15, 16, 20, 21, 31, 38, 39, 255, 256, 0x7FFF, 0x8000, 0xFFFF,
+                        rng.randrange(1 << 16)])
+        ww[a] = (ww[a] & ~(0xFFFF << (16 * lane))) | (v << (16 * lane))
+        mask = P.image_cfg_errors(ww)
+        try:
+            P.unpack_image(ww)
+            accepted = True
+        except ValueError as e:
+            accepted = False
+            for k, f in enumerate(P.CFG_ERR_FIELDS):
+                if mask >> k & 1 and f != "b_out_pad":
+                    assert f in str(e), (f, str(e))
+        assert accepted == (mask == 0), (a, lane, v, P.describe_cfg_errors(mask))
+        flagged |= {f for k, f in enumerate(P.CFG_ERR_FIELDS) if mask >> k & 1}
+    assert flagged == set(P.CFG_ERR_FIELDS)

@@ -49,11 +49,14 @@ module eprop_engine #(
     output wire                     s_beat_ready,
 
     // decision out (registered valid): class N/S/V/F = 0..3, the output membranes {y3,y2,y1,y0},
-    // tag, and whether the beat learned (weights were updated before m_dec_valid rose)
+    // tag, whether the beat learned (weights were updated before m_dec_valid rose), and whether
+    // it was refused for an illegal configuration (class 0, outputs 0, no learning; STATUS
+    // names the fields)
     output wire [1:0]               m_dec_class,
     output wire [4*`ECG_EPROP_YMEM_W-1:0] m_dec_y,
     output wire [TAG_W-1:0]         m_dec_tag,
     output wire                     m_dec_learned,
+    output wire                     m_dec_cfg_err,
     output wire                     m_dec_valid,
     input  wire                     m_dec_ready,
 
@@ -138,6 +141,8 @@ localparam CYC_W  = 16;                             // per-beat statistics (boun
 localparam EV_W   = 16;
 localparam SAT_W  = 12;
 localparam SPK_W  = 12;                             // hidden spikes of a beat <= 38 * 64
+localparam CE_W   = 13;                             // configuration-error fields (golden CFG_ERR_FIELDS)
+localparam LR_MAX = 20;                             // legal learning-rate shifts 0..20 (golden LR_MAX)
 
 localparam [EV_W-1:0]  EV_ONE  = 1;
 localparam [CNT_W-1:0] CNT_ONE = 1;
@@ -327,6 +332,9 @@ reg  [1:0]          dec_class_reg;
 reg  [4*16-1:0]     dec_y_reg;
 reg  [TAG_W-1:0]    dec_tag_reg;
 reg                 dec_learned_reg;
+reg                 dec_cfgerr_reg;
+reg  [CE_W-1:0]     cfgerr_reg;             // configuration errors of this beat (S_CFG)
+reg  [CE_W-1:0]     cfgerr_last_reg;        // of the last decided beat (STATUS[28:16])
 reg                 dec_valid_reg;
 reg  [CYC_W-1:0]    out_cyc_reg;
 reg  [EV_W-1:0]     out_ev_reg;
@@ -389,6 +397,7 @@ if_axil_regs #(
     .info           (INFO),
     .busy           (busy),
     .dec_valid      (dec_valid_reg),
+    .status_hi      ({{(16-CE_W){1'b0}}, cfgerr_last_reg}),
     .stat_beats     (beats_done_reg),
     .stat_sat_total (sat_total_reg),
     .stat_cycles    (cycles_last_reg),
@@ -850,6 +859,35 @@ always @* begin
     end
 end
 
+// Configuration check at every beat start (golden cfg_errors, docs/eprop_rtl.md): the bias word
+// is in w_rdata at S_CFG count 1, CFG0 at 2, CFG1 at 3; bit k = field CFG_ERR_FIELDS[k] illegal
+localparam [15:0] T_MAX  = T;
+localparam [15:0] LR_LIM = LR_MAX;
+reg [CE_W-1:0] ce_now;
+always @* begin
+    ce_now = {CE_W{1'b0}};
+    if (state_reg == S_CFG && cnt_reg == 9'd1) begin
+        ce_now[0]  = |w_rdata[127:16*NOUT];                              // bias word: unused lanes
+    end
+    if (state_reg == S_CFG && cnt_reg == 9'd2) begin
+        ce_now[1]  = w_rdata[15:0] == 16'd0 || w_rdata[15];              // theta 1..32767
+        ce_now[2]  = |w_rdata[63:56];                                    // tr_inc 0..255
+        ce_now[3]  = w_rdata[79:64] > T_MAX;                             // t_err 0..38
+        ce_now[4]  = |w_rdata[95:83];                                    // learn_mask 0..7
+    end
+    if (state_reg == S_CFG && cnt_reg == 9'd3) begin
+        ce_now[5]  = w_rdata[15:0] == 16'd0 || w_rdata[15:0] > 16'd15;   // k_h 1..15
+        ce_now[6]  = w_rdata[31:16] == 16'd0 || w_rdata[31:16] > 16'd15; // k_o 1..15
+        ce_now[7]  = w_rdata[47:32] > 16'd15;                            // h_shift 0..15
+        ce_now[8]  = w_rdata[63:48] > 16'd15;                            // e_shift
+        ce_now[9]  = w_rdata[79:64] > 16'd15;                            // g_shift
+        ce_now[10] = w_rdata[95:80] > LR_LIM;                            // lr_in 0..20
+        ce_now[11] = w_rdata[111:96] > LR_LIM;                           // lr_rec
+        ce_now[12] = w_rdata[127:112] > LR_LIM;                          // lr_out
+    end
+end
+wire [CE_W-1:0] ce_beat = cfgerr_reg | ce_now;
+
 wire lwin = learn_reg && t_reg >= terr_reg;     // learning window of this step
 wire last_step = t_reg == T - 1;
 
@@ -1176,6 +1214,9 @@ always @(posedge clk) begin
         dec_y_reg     <= 64'd0;
         dec_tag_reg   <= {TAG_W{1'b0}};
         dec_learned_reg <= 1'b0;
+        dec_cfgerr_reg <= 1'b0;
+        cfgerr_reg    <= {CE_W{1'b0}};
+        cfgerr_last_reg <= {CE_W{1'b0}};
         dec_valid_reg <= 1'b0;
         out_cyc_reg   <= {CYC_W{1'b0}};
         out_ev_reg    <= {EV_W{1'b0}};
@@ -1218,12 +1259,19 @@ always @(posedge clk) begin
                     sat_reg   <= {SAT_W{1'b0}};
                     spk_reg   <= {SPK_W{1'b0}};
                     qdone_reg <= 16'd0;
+                    cfgerr_reg <= {CE_W{1'b0}};
                 end
             end
             S_CFG: begin
-                cnt_reg <= cnt_reg + 9'd1;
+                cnt_reg    <= cnt_reg + 9'd1;
+                cfgerr_reg <= ce_beat;
                 if (cnt_reg == 9'd3) begin
-                    state_reg <= S_INT;
+                    if (ce_beat != {CE_W{1'b0}}) begin
+                        state_reg <= S_DEC;         // refused: no step, no learning, outputs 0
+                        learn_reg <= 1'b0;
+                    end else begin
+                        state_reg <= S_INT;
+                    end
                 end
             end
             S_INT: begin
@@ -1323,6 +1371,7 @@ always @(posedge clk) begin
                 dec_y_reg       <= y_reg;
                 dec_tag_reg     <= tag_reg;
                 dec_learned_reg <= learn_reg;
+                dec_cfgerr_reg  <= cfgerr_reg != {CE_W{1'b0}};
                 if (learn_reg) begin
                     state_reg   <= S_APPLY;
                     ap_addr_reg <= ap_first;
@@ -1391,6 +1440,7 @@ always @(posedge clk) begin
                     events_last_reg <= out_ev_reg;
                     sat_last_reg    <= out_sat_reg;
                     sat_total_reg   <= sat_total_reg + {{(CNT_W-SAT_W){1'b0}}, out_sat_reg};
+                    cfgerr_last_reg <= cfgerr_reg;
                 end
             end
             default: begin
@@ -1432,6 +1482,7 @@ assign m_dec_class   = dec_class_reg;
 assign m_dec_y       = dec_y_reg;
 assign m_dec_tag     = dec_tag_reg;
 assign m_dec_learned = dec_learned_reg;
+assign m_dec_cfg_err = dec_cfgerr_reg;
 assign m_dec_valid   = dec_valid_reg;
 
 assign trc_valid = (TRACE_EN != 0) && trc_valid_reg;

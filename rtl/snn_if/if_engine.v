@@ -414,6 +414,7 @@ if_axil_regs #(
     .info           (INFO),
     .busy           (busy),
     .dec_valid      (m_dec_valid_reg),
+    .status_hi      (16'd0),
     .stat_beats     (beats_done_reg),
     .stat_cycles    (cycles_last_reg),
     .stat_events    (events_last_reg),

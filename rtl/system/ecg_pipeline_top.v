@@ -63,11 +63,12 @@ module ecg_pipeline_top #(
     input  wire                         m_dec_ready,
 
     // stage-2 decision (gclk_stage2 domain), every beat handed to stage 2: class N/S/V/F,
-    // output membranes {y3,y2,y1,y0}, tag, learned
+    // output membranes {y3,y2,y1,y0}, tag, learned, refused for an illegal configuration
     output wire [1:0]                   m_dec2_class,
     output wire [4*`ECG_EPROP_YMEM_W-1:0] m_dec2_y,
     output wire [TAG_W-1:0]             m_dec2_tag,
     output wire                         m_dec2_learned,
+    output wire                         m_dec2_cfg_err,
     output wire                         m_dec2_valid,
     input  wire                         m_dec2_ready,
 
@@ -342,6 +343,7 @@ eprop_engine #(
     .m_dec_y        (m_dec2_y),
     .m_dec_tag      (m_dec2_tag),
     .m_dec_learned  (m_dec2_learned),
+    .m_dec_cfg_err  (m_dec2_cfg_err),
     .m_dec_valid    (ep_dec_valid),
     .m_dec_ready    (m_dec2_ready),
     .s_axil_awaddr  (s2_axil_awaddr),

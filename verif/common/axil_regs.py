@@ -17,6 +17,7 @@ what the module gets from it or drives into it, as hook methods:
 ``resolve_word``   a candidate word whose value the read data has told
 ``mem_kind``       the name of a bank in the coverage bins (default "mem")
 ``dec_valid_at``   the ``dec_valid`` input (STATUS.DEC_VALID)
+``status_hi_at``   the ``status_hi`` input (STATUS[31:16]; default 0, the IF engine's)
 =================  ==========================================================================
 
 The statistics registers (BEATS_DONE, CYCLES_LAST, EVENTS_LAST, SAT_LAST, SAT_TOTAL) read the
@@ -170,6 +171,10 @@ class AxilRegsModel:
         """The ``dec_valid`` input in cycle c (``actual``: the STATUS value read)."""
         raise NotImplementedError
 
+    def status_hi_at(self, c: int) -> int:
+        """The ``status_hi`` input in cycle c (STATUS[31:16])."""
+        return 0
+
     # ------------------------------------------------------------------ statistics
     def count_beat(self, c: int, cycles: int, events: int, sat: int) -> None:
         """A decision taken: the counters of that beat, visible from cycle c."""
@@ -287,7 +292,7 @@ class AxilRegsModel:
             busy = self.busy(c)
             if self.cov is not None:
                 self.cov.sample("axil", "status_busy" if busy else "status_idle")
-            return int(busy) | self.dec_valid_at(c, busy, actual) << 1
+            return int(busy) | self.dec_valid_at(c, busy, actual) << 1 | self.status_hi_at(c) << 16
         return self.stats_at(c)[STAT_REGS.index(reg)] & M32
 
     def _candidate_lane(self, pr: PendingRead, actual: int) -> int:

@@ -129,6 +129,17 @@ _IDX_K = np.arange(P.N_OUT)
 _IDX_T = np.arange(P.N_PRE + P.N_REC)
 
 
+def expect_refused(beat_no: int, trace: bool = True) -> BeatExpect:
+    """A beat the engine refuses for an illegal configuration (docs/eprop_rtl.md
+    "Configuration errors"): no step and no learning; class 0, outputs 0; the bias and CFG
+    reads and the decision cycle are its cycles; only the end-of-beat trace records."""
+    r = P.BeatRun(cls=0, y=np.zeros(P.N_OUT, np.int64), spikes=0, words_inf=0, words_learn=0, sat=0)
+    cyc = CFG_CYCLES + DEC_CYCLES
+    step = ((beat_no & 0x3FF) << 6) | STEP_END
+    recs = np.asarray([[TRC_BEAT, 0, step, 0], [TRC_CYC, 0, step, cyc]], np.int64) if trace else None
+    return BeatExpect(run=r, cycles=cyc, events=0, records=recs)
+
+
 def expect_beat(beat_no: int, x, p: P.EpropParams, label: int | None = None,
                 acc: P.LearnAcc | None = None, trace: bool = True) -> BeatExpect:
     """Golden run of one beat and what the engine shows for it: the cycle and event counts

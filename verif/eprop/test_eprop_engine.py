@@ -69,7 +69,7 @@ M128 = (1 << 128) - 1
 M24 = (1 << 24) - 1
 KIND_NAME = {VE.TRC_VMEM: "VMEM", VE.TRC_YMEM: "YMEM", VE.TRC_TRACE: "TRACE", VE.TRC_LSIG: "LSIG",
              VE.TRC_ERR: "ERR", VE.TRC_DW: "DW", VE.TRC_BEAT: "BEAT", VE.TRC_CYC: "CYCLES"}
-DEC_EXTRAS = ["m_dec_y", "m_dec_tag", "m_dec_learned"]
+DEC_EXTRAS = ["m_dec_y", "m_dec_tag", "m_dec_learned", "m_dec_cfg_err"]
 
 
 def info_value(trace: int) -> int:
@@ -191,6 +191,7 @@ class BeatRec:
     learn: int                    # s_beat_learn
     label: int
     no: int                       # beats accepted since reset before this one
+    cfg_mask: int = 0             # configuration errors read at its start (0: legal, run)
     o: int | None = None          # cycle of the m_dec handshake
     stats: tuple = ()             # (cycles, events, saturations)
     learned: bool = False
@@ -227,6 +228,7 @@ class EpropPredictor(AxilRegsModel, uvm_component):
     def reset_model(self):
         self.reset_regs()
         self.ctrl_hist = [(0, 0)]                # (effective cycle, CTRL value)
+        self.cfg_hist = [(0, 0)]                 # (effective cycle, STATUS[28:16]: last beat's cfg errors)
         self.amem = [0] * WORDS                  # accumulator words (valid bits cleared by rst)
         self._a = None
         self.beats: list[BeatRec] = []
@@ -280,6 +282,13 @@ class EpropPredictor(AxilRegsModel, uvm_component):
             self._p = P.unpack_image(self.mem, name="mirror")
         return self._p
 
+    def cfg_mask(self) -> int:
+        """The configuration-error mask the engine computes from the bias and CFG words."""
+        ws = self.mem[P.ADDR_BOUT:P.ADDR_CFG1 + 1]
+        if not all(isinstance(w, int) for w in ws):
+            raise AssertionError("beat sent while the bias / CFG words are unknown")
+        return P.cfg_errors(*ws)
+
     def acc(self) -> P.LearnAcc:
         if self._a is None:
             self._a = acc_from_words(self.amem)
@@ -319,10 +328,15 @@ class EpropPredictor(AxilRegsModel, uvm_component):
         bits = int_to_slots(rec.word, VE.BEAT_BITS).astype(np.uint8)
         slots, rr = bits[:VE.N_SLOTS], bits[VE.N_SLOTS:]
         x = VE.inputs_from_slots(slots, rr)
-        learned = bool(rec.learn and self.ctrl_at(rec.h) & 1)
-        p = self.model_params()
-        e = VE.expect_beat(rec.no, x, p, label=rec.label if learned else None,
-                           acc=self.acc() if learned else None, trace=bool(self.trace))
+        rec.cfg_mask = self.cfg_mask()
+        if rec.cfg_mask:                        # refused: class 0, outputs 0, no learning
+            learned = False
+            e = VE.expect_refused(rec.no, trace=bool(self.trace))
+        else:
+            learned = bool(rec.learn and self.ctrl_at(rec.h) & 1)
+            p = self.model_params()
+            e = VE.expect_beat(rec.no, x, p, label=rec.label if learned else None,
+                               acc=self.acc() if learned else None, trace=bool(self.trace))
         rec.learned, rec.expect = learned, e
         rec.stats = (e.cycles, e.events, e.run.sat)
         if learned:
@@ -336,7 +350,8 @@ class EpropPredictor(AxilRegsModel, uvm_component):
                 self.sb.expect("trc", StateSample(valid=1, kind=k, index=i, step=s, value=v))
         y = sum((int(v) & 0xFFFF) << (16 * k) for k, v in enumerate(e.run.y))
         self.sb.expect("dec", StreamWord(data=e.run.cls, extras=(
-            ("m_dec_y", y), ("m_dec_tag", rec.tag), ("m_dec_learned", int(learned)))))
+            ("m_dec_y", y), ("m_dec_tag", rec.tag), ("m_dec_learned", int(learned)),
+            ("m_dec_cfg_err", int(rec.cfg_mask != 0)))))
         self.predicted.append(rec)
         if self.cov is not None:
             self.cov.on_prediction(rec, e)
@@ -347,6 +362,7 @@ class EpropPredictor(AxilRegsModel, uvm_component):
             return                      # unexpected decision: the scoreboard reports it
         rec.o = w.cycle
         self.count_beat(rec.o + 1, *rec.stats)
+        self.cfg_hist.append((rec.o + 1, rec.cfg_mask))
         if rec.learned:
             self.mem = list(rec.new_w)
             self.amem = list(rec.new_a)
@@ -354,6 +370,13 @@ class EpropPredictor(AxilRegsModel, uvm_component):
         self.beats = [r for r in self.beats if r.o is None or r.o > self.cycle - 16]
 
     # ------------------------------------------------------------------ if_axil_regs hooks
+    def status_hi_at(self, c: int) -> int:
+        """STATUS[28:16]: the configuration errors of the last decided beat."""
+        for eff, v in reversed(self.cfg_hist):
+            if eff <= c:
+                return v
+        return 0
+
     def info_value(self) -> int:
         return info_value(self.trace)
 
@@ -427,7 +450,8 @@ class EpropScoreboard(ExactScoreboard):
             ex = dict(item.extras)
             y = [((ex["m_dec_y"] >> (16 * k)) & 0xFFFF) for k in range(4)]
             y = [v - 65536 if v >> 15 else v for v in y]
-            return f"class={item.data} y={y} tag={ex['m_dec_tag']} learned={ex['m_dec_learned']}"
+            return (f"class={item.data} y={y} tag={ex['m_dec_tag']} learned={ex['m_dec_learned']} "
+                    f"cfg_err={ex['m_dec_cfg_err']}")
         if channel.startswith("axil"):
             return describe_access(item)
         return repr(item)
@@ -446,6 +470,12 @@ class EpropCoverage(CoverageCollector):
         self.env = None
 
     def on_prediction(self, rec: BeatRec, e: VE.BeatExpect):
+        if rec.cfg_mask:
+            self.sample("event", "cfg_refused")
+            for k, f in enumerate(P.CFG_ERR_FIELDS):
+                if rec.cfg_mask >> k & 1:
+                    self.sample("cfg_error", f)
+            return
         self.sample("class", e.run.cls)
         if rec.learned:
             self.sample("label", rec.label)
@@ -966,6 +996,63 @@ class EpropBadAxiTest(EpropBaseTest):
         await self.axil([wr("CMD", 1)])
         await self.read_status()
         await self.send(self.beat_items(slots[2:], rr[2:], y[2:], meta[2:]))
+
+
+@pyuvm.test()
+class EpropBadCfgTest(EpropBaseTest):
+    """Illegal configurations: each of the 13 checked fields of the bias and CFG words made
+    illegal in turn (Icarus: 3 of them and the pair; boundary values: theta 0 and 32768, t_err 39, k_h 0 and 16, lr 21, ...)
+    and two fields at once, written over AXI4-Lite, then a labelled beat with CTRL.LEARN = 1:
+    the beat must be refused (m_dec_cfg_err, class 0, outputs 0, no learning, 5 cycles, only
+    the end-of-beat trace records) and STATUS[28:16] must name exactly the bad fields; the
+    good word written back, the next beat runs and learns normally; at the end the whole
+    weight image and the accumulators are read back (refused beats changed nothing)."""
+
+    IDLE_PCT = 5
+    BP_PCT = 5
+    REQUIRE = {"event": ("cfg_refused",), **({} if ICARUS else {"cfg_error": P.CFG_ERR_FIELDS})}
+
+    # (word, 16-bit lane, value): one illegal field each, in CFG_ERR_FIELDS order, then extra
+    # boundary values
+    CASES = [
+        (P.ADDR_BOUT, 4, 1), (P.ADDR_CFG0, 0, 0), (P.ADDR_CFG0, 3, 0x100), (P.ADDR_CFG0, 4, P.T + 1),
+        (P.ADDR_CFG0, 5, 8), (P.ADDR_CFG1, 0, 0), (P.ADDR_CFG1, 1, 16), (P.ADDR_CFG1, 2, 16),
+        (P.ADDR_CFG1, 3, 0xFFFF), (P.ADDR_CFG1, 4, 16), (P.ADDR_CFG1, 5, P.LR_MAX + 1),
+        (P.ADDR_CFG1, 6, 31), (P.ADDR_CFG1, 7, 0x100),
+        (P.ADDR_CFG0, 0, 0x8000), (P.ADDR_CFG1, 0, 16), (P.ADDR_BOUT, 7, 0x8000),
+    ]
+
+    async def body(self):
+        p = P.load_model("ds1")
+        good = P.pack_image(p)
+        await self.load_image(p)
+        await self.set_ctrl(1)
+        n = len(self.CASES) + 1
+        slots, rr, y, meta = real_beats(("208", "232"), 2, self.knobs.seed)
+        items = self.beat_items(np.resize(slots, (2 * n, *slots.shape[1:])), np.resize(rr, (2 * n, rr.shape[1])),
+                                np.resize(y, 2 * n), [meta[i % len(meta)] for i in range(2 * n)], learn=1)
+
+        def with_lane(word, lane, value):
+            return (word & ~(0xFFFF << (16 * lane))) | (value << (16 * lane))
+
+        cases = [[c] for c in self.CASES] + [[(P.ADDR_CFG0, 0, 0), (P.ADDR_CFG1, 7, P.LR_MAX + 1)]]
+        if ICARUS:                                            # smoke: 3 fields and the pair
+            cases = [cases[1], cases[3], cases[12], cases[-1]]
+        for k, case in enumerate(cases):
+            bad = {}
+            for a, lane, v in case:
+                bad[a] = with_lane(bad.get(a, good[a]), lane, v)
+            for a, w in bad.items():
+                await self.axil(self.word_items(0, a, [w]))
+            await self.send_each([items[2 * k]])              # refused; STATUS and statistics read
+            for a in bad:
+                await self.axil(self.word_items(0, a, [good[a]]))
+            await self.send_each([items[2 * k + 1]])          # runs (and learns) again
+        await self.readback_all()
+        refused = [r for r in self.env.predictor.predicted if r.cfg_mask]
+        if len(refused) != len(cases):
+            raise AssertionError(f"{len(refused)} beats refused, {len(cases)} illegal configurations written")
+        self.logger.info("refused beats: " + "; ".join(P.describe_cfg_errors(r.cfg_mask) for r in refused))
 
 
 @pyuvm.test()

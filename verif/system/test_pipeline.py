@@ -205,7 +205,7 @@ class Env:
                 self.got_dec.append(tuple(_uint(getattr(d, n)) for n in DEC_FIELDS))
             if _bit(d.m_dec2_valid) and _bit(d.m_dec2_ready):
                 self.got_dec2.append((_uint(d.m_dec2_class), _uint(d.m_dec2_y), _uint(d.m_dec2_tag),
-                                      _bit(d.m_dec2_learned)))
+                                      _bit(d.m_dec2_learned), _bit(d.m_dec2_cfg_err)))
             if _bit(d.ep_trc_valid):
                 self.got_trc.append((_uint(d.ep_trc_kind), _uint(d.ep_trc_index), _uint(d.ep_trc_step),
                                      _uint(d.ep_trc_value)))
@@ -266,7 +266,8 @@ class Env:
             if lab is not None:
                 self.p, self.acc = e.run.params, e.run.acc
             y = sum((int(v) & M16) << (16 * k) for k, v in enumerate(e.run.y))
-            self.exp_dec2.append((e.run.cls, y, tag, int(learn and self.ctrl_learn)))
+            # the model's weights are a legal image (written by the test): never refused
+            self.exp_dec2.append((e.run.cls, y, tag, int(learn and self.ctrl_learn), 0))
             self.exp_trc.extend(map(tuple, e.records.tolist()))
 
     # ------------------------------------------------------------------ checks
