@@ -62,12 +62,14 @@ def build(sim: str, top_tb: str, filelist: str, tb: str, params: dict | None = N
           tag: str | None = None) -> list[str]:
     """Build the bench testbench (``params``: its top-level parameters, strings
     given with their quotes) into build/bench/<sim>/<tag or top_tb>; returns the
-    command that runs it.  A file lock serialises concurrent builds of one
+    command that runs it.  The include path is the file list's plus verif/common,
+    which holds the plumbing the bench testbenches share (tb_bench.vh,
+    tb_axil_master.vh, ...).  A file lock serialises concurrent builds of one
     directory (parallel pytest workers)."""
     srcs, incs = read_filelist(filelist)
     out = BUILD / sim / (tag or top_tb)
     out.mkdir(parents=True, exist_ok=True)
-    inc = [f"-I{i}" for i in incs]
+    inc = [f"-I{i}" for i in (*incs, ROOT / "verif" / "common")]
     params = params or {}
     if sim == "verilator":
         setup_verilator_env()

@@ -104,11 +104,11 @@ def check_run(xs, labels, tags, p0: P.EpropParams, out: Path, trc: Path | None, 
     sat_total = 0
     for b in range(min(n, len(d))):
         e = exp[b]
-        cls, yv, tag, learned = d[b][0], d[b][1], d[b][2], d[b][3]
+        cls, yv, tag, learned, cfg_err = d[b][0], d[b][1], d[b][2], d[b][3], d[b][7]
         y_rtl = [s16(yv >> (16 * k)) for k in range(4)]
         ok = (cls == e.run.cls and y_rtl == [int(v) for v in e.run.y] and tag == int(tags[b]) & M16
-              and learned == int(labels[b] is not None))
-        values += 7
+              and learned == int(labels[b] is not None) and cfg_err == 0)     # legal images: never refused
+        values += 8
         if b < len(st):
             sat_total += e.run.sat
             want = [b + 1, e.cycles, e.events, e.run.sat, sat_total, 0]

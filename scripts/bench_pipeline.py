@@ -69,7 +69,8 @@ def parse(path: Path):
         if f[0] == "D1":
             d1.append((int(f[1], 16), int(f[2], 16), int(f[3], 16), int(f[4])))
         elif f[0] == "D2":
-            d2.append((int(f[1], 16), int(f[2], 16), int(f[3], 16), int(f[4], 16), int(f[5])))
+            # class, y, tag, learned, cycle, cfg_err
+            d2.append((int(f[1], 16), int(f[2], 16), int(f[3], 16), int(f[4], 16), int(f[5]), int(f[6])))
         elif f[0] == "L":
             last.append(int(f[1]))
         elif f[0] == "M":
@@ -154,21 +155,21 @@ def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
             if lab is not None:
                 p, acc = e.run.params, e.run.acc
             yv = sum((int(v) & 0xFFFF) << (16 * k) for k, v in enumerate(e.run.y))
-            exp2.append((e.run.cls, yv, int(b) & ((1 << TAG_W) - 1), int(lab is not None)))
+            exp2.append((e.run.cls, yv, int(b) & ((1 << TAG_W) - 1), int(lab is not None), 0))  # legal image: cfg_err 0
             if trace:
                 recs_t.append(e.records)
         d1, d2, last, mem, fin, errs = parse(out)
         errors = list(errs)
         exp1 = [(int(c), int(b) & ((1 << TAG_W) - 1), int(c != 0)) for b, c in enumerate(s_cls)]
         got1 = [t[:3] for t in d1]
-        got2 = [t[:4] for t in d2]
+        got2 = [t[:4] + t[5:6] for t in d2]
         bad1 = sum(e != g for e, g in zip(exp1, got1)) + abs(len(exp1) - len(got1))
         bad2 = sum(e != g for e, g in zip(exp2, got2)) + abs(len(exp2) - len(got2))
         if bad1:
             errors.append(f"{bad1} stage-1 decisions differ ({len(got1)} of {len(exp1)})")
         if bad2:
             errors.append(f"{bad2} stage-2 decisions differ ({len(got2)} of {len(exp2)})")
-        values = 3 * len(exp1) + 4 * len(exp2)
+        values = 3 * len(exp1) + 5 * len(exp2)
         bad_t = 0
         if trace:
             g = parse_trace(trc)

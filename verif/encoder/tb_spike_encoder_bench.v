@@ -31,20 +31,18 @@
 // is sampled, i.e. a pulse driven by the DUT at edge n is reported with cycle n+1, the same
 // cycle as a handshake completing at that edge. Reset is held for 4 edges. The bench ends when the
 // input file is exhausted and no DUT output has been valid for 300 cycles.
+//
+// Clock, reset, plusargs, files, random numbers and the watchdog: verif/common/tb_bench.vh.
 
 module tb_spike_encoder_bench;
+
+`include "tb_bench.vh"
 
 localparam DRAIN_CYCLES = 300;         // quiet cycles after EOF before the bench ends
 
 // ---------------------------------------------------------------------------------------------
-// Clock, reset, DUT
+// DUT
 // ---------------------------------------------------------------------------------------------
-
-reg clk = 1'b0;
-always #5 clk = ~clk;
-
-reg       rst = 1'b1;
-reg [2:0] rst_cnt = 3'd0;
 
 reg  [10:0] cfg_delta_s = 11'd1;
 reg  [10:0] cfg_delta_l = 11'd1;
@@ -104,96 +102,37 @@ spike_encoder #(
 // Plusargs and files
 // ---------------------------------------------------------------------------------------------
 
-reg [8*1024-1:0] in_path;
-reg [8*1024-1:0] out_path;
-integer          fd_in;
-integer          fd_out;
-reg [31:0]       arg_delta_s;
-reg [31:0]       arg_delta_l;
-reg [31:0]       arg_seed;
-reg [31:0]       idle_pct;
-reg [31:0]       bp_pct;
-reg [31:0]       progress;
-reg [31:0]       stall_limit;
-reg [31:0]       rng;
-
-function [31:0] xorshift32;
-    input [31:0] v;
-    reg   [31:0] t;
-    begin
-        t = v ^ (v << 13);
-        t = t ^ (t >> 17);
-        xorshift32 = t ^ (t << 5);
-    end
-endfunction
+reg [31:0] arg_delta_s;
+reg [31:0] arg_delta_l;
 
 initial begin
-    if (!$value$plusargs("in=%s", in_path)) begin
-        $display("ERROR: +in=<path> is required");
-        $finish;
-    end
-    if (!$value$plusargs("out=%s", out_path)) begin
-        $display("ERROR: +out=<path> is required");
-        $finish;
-    end
+    bench_plusargs(32'd100000, 1'b1);
     if (!$value$plusargs("delta_s=%d", arg_delta_s)) arg_delta_s = 32'd1;
     if (!$value$plusargs("delta_l=%d", arg_delta_l)) arg_delta_l = 32'd1;
-    if (!$value$plusargs("seed=%d", arg_seed)) arg_seed = 32'd1;
-    if (!$value$plusargs("idle_pct=%d", idle_pct)) idle_pct = 32'd0;
-    if (!$value$plusargs("bp_pct=%d", bp_pct)) bp_pct = 32'd0;
-    if (!$value$plusargs("progress=%d", progress)) progress = 32'd0;
-    if (!$value$plusargs("stall_limit=%d", stall_limit)) stall_limit = 32'd100000;
-    if (idle_pct > 32'd99 || bp_pct > 32'd99) begin
-        $display("ERROR: +idle_pct and +bp_pct must be 0..99");
-        $finish;
-    end
     if (arg_delta_s > 32'd2047 || arg_delta_l > 32'd2047) begin
         $display("ERROR: +delta_s and +delta_l must be 0..2047");
         $finish;
     end
     cfg_delta_s = arg_delta_s[10:0];
     cfg_delta_l = arg_delta_l[10:0];
-    rng = arg_seed ^ 32'h9e3779b9;
-    if (rng == 32'd0) rng = 32'h1;
-    rng = xorshift32(xorshift32(xorshift32(rng)));
-    fd_in = $fopen(in_path, "r");
-    if (fd_in == 0) begin
-        $display("ERROR: cannot open input file %0s", in_path);
-        $finish;
-    end
-    fd_out = $fopen(out_path, "w");
-    if (fd_out == 0) begin
-        $display("ERROR: cannot open output file %0s", out_path);
-        $finish;
-    end
+    bench_open_files(1'b0);
 end
 
 // ---------------------------------------------------------------------------------------------
 // Driver and monitor (one process, so the line order within a cycle is fixed)
 // ---------------------------------------------------------------------------------------------
 
-reg  [31:0] cycle = 32'd0;             // index of the current edge after reset release
 reg  [31:0] first_in_cycle = 32'd0;
 reg         seen_in = 1'b0;
 reg  [31:0] last_out_cycle = 32'd0;
 reg  [31:0] beats = 32'd0;
-reg  [31:0] beats_mark = 32'd0;        // beats at the last PROGRESS line
-reg  [31:0] quiet = 32'd0;             // cycles with no valid output after EOF
-reg  [31:0] stall = 32'd0;             // cycles without any handshake
-reg         eof = 1'b0;
 reg         cfg_err_q = 1'b0;
 reg  [31:0] word;
-integer     code;
 reg  [31:0] r_idle;
 reg  [31:0] r_spk;
 reg  [31:0] r_beat;
 
 always @(posedge clk) begin
-    if (rst_cnt != 3'd4) begin
-        rst_cnt <= rst_cnt + 3'd1;
-    end
-    rst <= rst_cnt < 3'd3;
-
     if (!rst) begin
         // ---- monitor: values sampled at this edge -----------------------------------------
         if (trc_valid) begin
@@ -210,11 +149,7 @@ always @(posedge clk) begin
             $fdisplay(fd_out, "B %0d %0d %h", cycle, m_beat_nspk, m_beat_slots);
             last_out_cycle = cycle;
             beats = beats + 32'd1;
-            if (progress != 32'd0 && beats - beats_mark >= progress) begin
-                beats_mark = beats;
-                $display("PROGRESS %0d", beats);
-                $fflush;
-            end
+            bench_progress(beats);
         end
         if (stat_sat) begin
             $fdisplay(fd_out, "E sat %0d", cycle);
@@ -233,12 +168,9 @@ always @(posedge clk) begin
         end
 
         // ---- random draws: always three per cycle, so the sequence never depends on state --
-        rng = xorshift32(rng);
-        r_idle = rng % 32'd100;
-        rng = xorshift32(rng);
-        r_spk = rng % 32'd100;
-        rng = xorshift32(rng);
-        r_beat = rng % 32'd100;
+        bench_draw(r_idle);
+        bench_draw(r_spk);
+        bench_draw(r_beat);
 
         // ---- driver ----------------------------------------------------------------------
         if (!s_axis_tvalid || s_axis_tready) begin
@@ -258,29 +190,15 @@ always @(posedge clk) begin
         m_beat_ready      <= r_beat >= bp_pct;
 
         // ---- end of run and watchdog -----------------------------------------------------
-        if (eof && !s_axis_tvalid && !m_axis_spk_tvalid && !m_beat_valid && !trc_valid) begin
-            quiet = quiet + 32'd1;
-        end else begin
-            quiet = 32'd0;
-        end
-        if ((s_axis_tvalid && s_axis_tready) || (m_axis_spk_tvalid && m_axis_spk_tready)
-                || (m_beat_valid && m_beat_ready)) begin
-            stall = 32'd0;
-        end else begin
-            stall = stall + 32'd1;
-        end
+        bench_watch(eof && !s_axis_tvalid && !m_axis_spk_tvalid && !m_beat_valid && !trc_valid,
+                    (s_axis_tvalid && s_axis_tready) || (m_axis_spk_tvalid && m_axis_spk_tready)
+                        || (m_beat_valid && m_beat_ready));
         if (quiet >= DRAIN_CYCLES) begin
             $fdisplay(fd_out, "D %0d %0d", last_out_cycle, first_in_cycle);
-            $fclose(fd_out);
-            $fclose(fd_in);
-            $finish;
+            bench_finish;
         end
         if (stall >= stall_limit) begin
-            $display("ERROR: no handshake for %0d cycles at cycle %0d", stall, cycle);
-            $fdisplay(fd_out, "X timeout %0d", cycle);
-            $fclose(fd_out);
-            $fclose(fd_in);
-            $finish;
+            bench_timeout;
         end
 
         cycle = cycle + 32'd1;

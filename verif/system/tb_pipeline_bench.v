@@ -15,7 +15,7 @@
 // sent has its stage-1 decision and stage 2 is idle (so wake_all changes between beats).
 // Output file (+out):
 //   D1 <class 1h> <tag 3h> <abnormal 1h> <cycle dec>           stage-1 decision handshake
-//   D2 <class 1h> <y 16h> <tag 3h> <learned 1h> <cycle dec>    stage-2 decision handshake
+//   D2 <class 1h> <y 16h> <tag 3h> <learned 1h> <cycle dec> <cfg_err dec>  stage-2 decision handshake
 //   L <cycle dec>                                              handshake of a frame's last sample
 //   M <word 3h> <weights 32h> <acc 96h>                        stage-2 memories at the end
 //   A <resp 1h>                                                the CTRL write's response
@@ -24,7 +24,12 @@
 // Trace file (+trc, TRACE_EN=1): the e-prop engine's trace records, "<kind 2h><index 4h>
 // <step 4h><value 8h>" without spaces (the encoder's and IF engine's trace ports are not written).
 // Plusargs: +seed=<n> +bp_pct=<0..99> (back-pressure on both decision ports) +learn=<0|1>
-// +stall_limit=<n> (default 2000000 cycles without a handshake).
+// +stall_limit=<n> (default 2000000 cycles without a handshake); +idle_pct and +progress (read
+// by tb_bench.vh) are not used.
+//
+// Shared with the other benches: clock, reset, plusargs, files, random numbers, trace lines
+// (verif/common/tb_bench.vh), the AXI4-Lite master on the stage-2 port (verif/common/
+// tb_axil_master.vh) and, with tb_eprop_bench, the M lines (verif/common/tb_eprop_dump.vh).
 
 module tb_pipeline_bench #(
     parameter TRACE_EN   = 1,
@@ -41,10 +46,9 @@ module tb_pipeline_bench #(
 localparam TAG_W = 12;
 localparam DRAIN_CYCLES = 64;
 
-reg clk = 1'b0;
-always #5 clk = ~clk;
-reg       rst = 1'b1;
-reg [2:0] rst_cnt = 3'd0;
+`include "tb_bench.vh"
+`include "tb_axil_master.vh"
+`include "tb_eprop_dump.vh"
 
 reg  [15:0]       s_axis_tdata = 16'd0;
 reg               s_axis_tvalid = 1'b0;
@@ -61,16 +65,9 @@ wire [1:0]        m_dec2_class;
 wire [63:0]       m_dec2_y;
 wire [TAG_W-1:0]  m_dec2_tag;
 wire              m_dec2_learned;
+wire              m_dec2_cfg_err;
 wire              m_dec2_valid;
 reg               m_dec2_ready = 1'b0;
-reg  [7:0]        s2_awaddr = 8'd0;
-reg               s2_awvalid = 1'b0;
-wire              s2_awready;
-reg  [31:0]       s2_wdata = 32'd0;
-reg               s2_wvalid = 1'b0;
-wire              s2_wready;
-wire [1:0]        s2_bresp;
-wire              s2_bvalid;
 wire              gclk_stage2;
 wire              stage2_valid;
 wire              ep_trc_valid;
@@ -103,18 +100,13 @@ ecg_pipeline_top #(
     .m_dec_abnormal (m_dec_abnormal), .m_dec_stages (), .m_dec_mode (), .m_dec_bank (),
     .m_dec_valid (m_dec_valid), .m_dec_ready (m_dec_ready),
     .m_dec2_class (m_dec2_class), .m_dec2_y (m_dec2_y), .m_dec2_tag (m_dec2_tag),
-    .m_dec2_learned (m_dec2_learned), .m_dec2_valid (m_dec2_valid), .m_dec2_ready (m_dec2_ready),
+    .m_dec2_learned (m_dec2_learned), .m_dec2_cfg_err (m_dec2_cfg_err), .m_dec2_valid (m_dec2_valid), .m_dec2_ready (m_dec2_ready),
     .s1_axil_awaddr (8'd0), .s1_axil_awprot (3'd0), .s1_axil_awvalid (1'b0), .s1_axil_awready (),
     .s1_axil_wdata (32'd0), .s1_axil_wstrb (4'd0), .s1_axil_wvalid (1'b0), .s1_axil_wready (),
     .s1_axil_bresp (), .s1_axil_bvalid (), .s1_axil_bready (1'b1), .s1_axil_araddr (8'd0),
     .s1_axil_arprot (3'd0), .s1_axil_arvalid (1'b0), .s1_axil_arready (), .s1_axil_rdata (),
     .s1_axil_rresp (), .s1_axil_rvalid (), .s1_axil_rready (1'b1),
-    .s2_axil_awaddr (s2_awaddr), .s2_axil_awprot (3'd0), .s2_axil_awvalid (s2_awvalid),
-    .s2_axil_awready (s2_awready), .s2_axil_wdata (s2_wdata), .s2_axil_wstrb (4'hF),
-    .s2_axil_wvalid (s2_wvalid), .s2_axil_wready (s2_wready), .s2_axil_bresp (s2_bresp),
-    .s2_axil_bvalid (s2_bvalid), .s2_axil_bready (1'b1), .s2_axil_araddr (8'd0),
-    .s2_axil_arprot (3'd0), .s2_axil_arvalid (1'b0), .s2_axil_arready (), .s2_axil_rdata (),
-    .s2_axil_rresp (), .s2_axil_rvalid (), .s2_axil_rready (1'b1),
+    `TB_AXIL_PORTS(s2_axil_),
     .gclk_stage2 (gclk_stage2), .stage2_valid (stage2_valid), .hs_fire (), .hs_gate_en (),
     .stat_sat (), .stat_len_err (), .stat_cfg_err (), .stat_beats (), .stat_abnormal (),
     .stat_dropped (), .stat_wakeups (), .stat_gclk_edges (), .stat_stall_cycles (),
@@ -125,55 +117,19 @@ ecg_pipeline_top #(
 );
 /* verilator lint_on PINCONNECTEMPTY */
 
-
-reg [8*1024-1:0] in_path, out_path, trc_path;
-integer fd_in, fd_out, fd_trc, code, mi;
-reg [31:0] arg_seed, bp_pct, arg_learn, stall_limit, rng, r1, r2;
+reg [31:0] arg_learn, r1, r2;
 reg [3:0]  l_wake;
 reg [31:0] l_user;
 reg [19:0] l_word;
 
-function [31:0] xorshift32;
-    input [31:0] v;
-    reg   [31:0] t;
-    begin
-        t = v ^ (v << 13);
-        t = t ^ (t >> 17);
-        xorshift32 = t ^ (t << 5);
-    end
-endfunction
-
 initial begin
-    fd_trc = 0;
-    if (!$value$plusargs("in=%s", in_path) || !$value$plusargs("out=%s", out_path)) begin
-        $display("ERROR: +in=<path> and +out=<path> are required");
-        $finish;
-    end
-    if (!$value$plusargs("seed=%d", arg_seed)) arg_seed = 32'd1;
-    if (!$value$plusargs("bp_pct=%d", bp_pct)) bp_pct = 32'd0;
+    bench_plusargs(32'd2000000, 1'b0);
     if (!$value$plusargs("learn=%d", arg_learn)) arg_learn = 32'd0;
-    if (!$value$plusargs("stall_limit=%d", stall_limit)) stall_limit = 32'd2000000;
-    rng = arg_seed ^ 32'h9e3779b9;
-    if (rng == 32'd0) rng = 32'h1;
-    fd_in  = $fopen(in_path, "r");
-    fd_out = $fopen(out_path, "w");
-    if (fd_in == 0 || fd_out == 0) begin
-        $display("ERROR: cannot open the input or output file");
-        $finish;
-    end
-    if (TRACE_EN != 0) begin
-        if (!$value$plusargs("trc=%s", trc_path)) begin
-            $display("ERROR: +trc=<path> is required with TRACE_EN=1");
-            $finish;
-        end
-        fd_trc = $fopen(trc_path, "w");
-    end
+    bench_open_files(TRACE_EN != 0);
 end
 
-reg  [31:0] cycle = 32'd0;
 reg  [31:0] frames = 32'd0, d1 = 32'd0, d2 = 32'd0, gedges = 32'd0;
-reg  [31:0] quiet = 32'd0, stall = 32'd0;
-reg         eof = 1'b0, barrier = 1'b0, cfg_done = 1'b0, aw_done = 1'b0;
+reg         barrier = 1'b0, cfg_done = 1'b0, ax_done;
 
 always @(posedge gclk_stage2) begin
     if (!rst) begin
@@ -182,21 +138,18 @@ always @(posedge gclk_stage2) begin
 end
 
 always @(posedge clk) begin
-    if (rst_cnt != 3'd4) begin
-        rst_cnt <= rst_cnt + 3'd1;
-    end
-    rst <= rst_cnt < 3'd3;
     if (!rst) begin
         // ---- monitors
-        if (ep_trc_valid && fd_trc != 0) begin
-            $fwrite(fd_trc, "%h%h%h%h\n", ep_trc_kind, ep_trc_index, ep_trc_step, ep_trc_value);
+        if (ep_trc_valid) begin
+            bench_trace(ep_trc_kind, ep_trc_index, ep_trc_step, ep_trc_value);
         end
         if (m_dec_valid && m_dec_ready) begin
             $fdisplay(fd_out, "D1 %h %h %h %0d", m_dec_class, m_dec_tag, m_dec_abnormal, cycle);
             d1 = d1 + 32'd1;
         end
         if (m_dec2_valid && m_dec2_ready) begin
-            $fdisplay(fd_out, "D2 %h %h %h %h %0d", m_dec2_class, m_dec2_y, m_dec2_tag, m_dec2_learned, cycle);
+            $fdisplay(fd_out, "D2 %h %h %h %h %0d %0d", m_dec2_class, m_dec2_y, m_dec2_tag, m_dec2_learned, cycle,
+                      m_dec2_cfg_err);
             d2 = d2 + 32'd1;
         end
         if (s_axis_tvalid && s_axis_tready && s_axis_tlast) begin
@@ -209,27 +162,19 @@ always @(posedge clk) begin
                 cfg_done = 1'b1;
             end else if (cycle < 32'd8) begin
                 // stage 2's reset (stage2_rst) ends 2 cycles after rst: a write before would be lost
-            end else if (!aw_done) begin
-                if (s2_awvalid && s2_awready) begin
-                    s2_awvalid <= 1'b0;
-                    s2_wvalid  <= 1'b0;
-                    aw_done = 1'b1;
-                end else begin
-                    s2_awaddr  <= 8'h08;
-                    s2_wdata   <= 32'd1;
-                    s2_awvalid <= 1'b1;
-                    s2_wvalid  <= 1'b1;
+            end else begin
+                axil_step(ax_done);
+                if (ax_done) begin
+                    $fdisplay(fd_out, "A %h", axil_resp);
+                    cfg_done = 1'b1;
+                end else if (axil_st == AXIL_IDLE) begin
+                    axil_write(8'h08, 32'd1);
                 end
-            end else if (s2_bvalid) begin
-                $fdisplay(fd_out, "A %h", s2_bresp);
-                cfg_done = 1'b1;
             end
         end
         // ---- random back-pressure (two draws per cycle)
-        rng = xorshift32(rng);
-        r1 = rng % 32'd100;
-        rng = xorshift32(rng);
-        r2 = rng % 32'd100;
+        bench_draw(r1);
+        bench_draw(r2);
         m_dec_ready  <= r1 >= bp_pct;
         m_dec2_ready <= r2 >= bp_pct;
         // ---- sample driver
@@ -254,33 +199,16 @@ always @(posedge clk) begin
             end
         end
         // ---- end and watchdog
-        if (eof && !s_axis_tvalid && d1 == frames && !stage2_valid && !m_dec2_valid && !m_dec_valid) begin
-            quiet = quiet + 32'd1;
-        end else begin
-            quiet = 32'd0;
-        end
-        if ((s_axis_tvalid && s_axis_tready) || (m_dec_valid && m_dec_ready) || (m_dec2_valid && m_dec2_ready)
-                || ep_trc_valid || barrier) begin
-            stall = 32'd0;
-        end else begin
-            stall = stall + 32'd1;
-        end
+        bench_watch(eof && !s_axis_tvalid && d1 == frames && !stage2_valid && !m_dec2_valid && !m_dec_valid,
+                    (s_axis_tvalid && s_axis_tready) || (m_dec_valid && m_dec_ready)
+                        || (m_dec2_valid && m_dec2_ready) || ep_trc_valid || barrier);
         if (quiet >= DRAIN_CYCLES || stall >= stall_limit) begin
             if (stall >= stall_limit) begin
                 $fdisplay(fd_out, "X timeout %0d", cycle);
             end
-            for (mi = 0; mi < 403; mi = mi + 1) begin
-                $fdisplay(fd_out, "M %h %h %h", mi[8:0], dut_inst.stage2_inst.wmem_inst.mem_reg[mi],
-                          dut_inst.stage2_inst.avld_reg[mi] ?
-                              {dut_inst.stage2_inst.gen_acc[2].amem_inst.mem_reg[mi],
-                               dut_inst.stage2_inst.gen_acc[1].amem_inst.mem_reg[mi],
-                               dut_inst.stage2_inst.gen_acc[0].amem_inst.mem_reg[mi]} : 384'd0);
-            end
+            `TB_EPROP_DUMP(dut_inst.stage2_inst)
             $fdisplay(fd_out, "F %0d %0d %0d %0d %0d", cycle, frames, d1, d2, gedges);
-            $fclose(fd_out);
-            if (fd_trc != 0) $fclose(fd_trc);
-            $fclose(fd_in);
-            $finish;
+            bench_finish;
         end
         cycle = cycle + 32'd1;
     end

@@ -1,0 +1,121 @@
+// tb_axil_master.vh -- AXI4-Lite master of the plain-Verilog bench testbenches (tb_if_engine_bench,
+// tb_eprop_bench, tb_pipeline_bench), one access at a time.  Included in the bench module after
+// tb_bench.vh and before the DUT, whose AXI4-Lite slave port is connected to the s_axil_*
+// signals declared here with `TB_AXIL_PORTS (bready and rready tied to 1).  The benches run
+// everything in one clocked process (so the lines of one cycle are written in a fixed order),
+// so this master is not a task that waits for handshakes: a bench starts an access with
+// axil_write/axil_read and calls axil_step once every cycle, which samples the responses at
+// that edge.
+//
+//   axil_write(addr, data)  AW and W driven valid together at this edge (wstrb all ones)
+//   axil_read(addr)         AR driven valid at this edge
+//   axil_step(done)         done = 1 at the edge the access completes (bvalid / rvalid), with
+//                           axil_resp (and axil_rdata for a read); the master is idle again
+//                           (axil_st == AXIL_IDLE), so the bench may start the next access in the
+//                           same cycle.  "E awready_without_wready <cycle>" goes to the output
+//                           file if the slave takes the address without the data.
+// Only start an access while axil_st == AXIL_IDLE.  Uses fd_out and cycle of tb_bench.vh.
+//
+//   `TB_AXIL_PORTS(P)  the port connections of a DUT's AXI4-Lite slave port whose signals are
+//                      named P<signal> (P = s_axil_, s2_axil_, ...) to this master; prot 0,
+//                      bready and rready 1
+
+reg  [7:0]  s_axil_awaddr = 8'd0;
+reg         s_axil_awvalid = 1'b0;
+wire        s_axil_awready;
+reg  [31:0] s_axil_wdata = 32'd0;
+reg  [3:0]  s_axil_wstrb = 4'd0;
+reg         s_axil_wvalid = 1'b0;
+wire        s_axil_wready;
+wire [1:0]  s_axil_bresp;
+wire        s_axil_bvalid;
+reg  [7:0]  s_axil_araddr = 8'd0;
+reg         s_axil_arvalid = 1'b0;
+wire        s_axil_arready;
+wire [31:0] s_axil_rdata;
+wire [1:0]  s_axil_rresp;
+wire        s_axil_rvalid;
+
+localparam [2:0] AXIL_IDLE  = 3'd0;    // no access in flight
+localparam [2:0] AXIL_WADDR = 3'd1;    // AW+W valid, waiting for awready
+localparam [2:0] AXIL_WRESP = 3'd2;    // waiting for bvalid
+localparam [2:0] AXIL_RADDR = 3'd3;    // AR valid, waiting for arready
+localparam [2:0] AXIL_RDATA = 3'd4;    // waiting for rvalid
+
+`ifndef TB_AXIL_PORTS
+`define TB_AXIL_PORTS(P) \
+    .P``awaddr (s_axil_awaddr), .P``awprot (3'd0), .P``awvalid (s_axil_awvalid), \
+    .P``awready (s_axil_awready), .P``wdata (s_axil_wdata), .P``wstrb (s_axil_wstrb), \
+    .P``wvalid (s_axil_wvalid), .P``wready (s_axil_wready), .P``bresp (s_axil_bresp), \
+    .P``bvalid (s_axil_bvalid), .P``bready (1'b1), .P``araddr (s_axil_araddr), \
+    .P``arprot (3'd0), .P``arvalid (s_axil_arvalid), .P``arready (s_axil_arready), \
+    .P``rdata (s_axil_rdata), .P``rresp (s_axil_rresp), .P``rvalid (s_axil_rvalid), \
+    .P``rready (1'b1)
+`endif
+
+reg  [2:0]  axil_st = AXIL_IDLE;
+reg  [1:0]  axil_resp = 2'd0;          // response of the access that completed last
+reg  [31:0] axil_rdata = 32'd0;        // data of the read that completed last
+
+task axil_write;
+    input [7:0]  addr;
+    input [31:0] data;
+    begin
+        s_axil_awaddr  <= addr;
+        s_axil_wdata   <= data;
+        s_axil_wstrb   <= 4'hF;
+        s_axil_awvalid <= 1'b1;
+        s_axil_wvalid  <= 1'b1;
+        axil_st = AXIL_WADDR;
+    end
+endtask
+
+task axil_read;
+    input [7:0] addr;
+    begin
+        s_axil_araddr  <= addr;
+        s_axil_arvalid <= 1'b1;
+        axil_st = AXIL_RADDR;
+    end
+endtask
+
+task axil_step;
+    output done;
+    begin
+        done = 1'b0;
+        case (axil_st)
+            AXIL_WADDR: begin
+                if (s_axil_awready) begin
+                    if (!s_axil_wready) begin
+                        $fdisplay(fd_out, "E awready_without_wready %0d", cycle);
+                    end
+                    s_axil_awvalid <= 1'b0;
+                    s_axil_wvalid  <= 1'b0;
+                    axil_st = AXIL_WRESP;
+                end
+            end
+            AXIL_WRESP: begin
+                if (s_axil_bvalid) begin
+                    axil_resp = s_axil_bresp;
+                    done      = 1'b1;
+                    axil_st   = AXIL_IDLE;
+                end
+            end
+            AXIL_RADDR: begin
+                if (s_axil_arready) begin
+                    s_axil_arvalid <= 1'b0;
+                    axil_st = AXIL_RDATA;
+                end
+            end
+            AXIL_RDATA: begin
+                if (s_axil_rvalid) begin
+                    axil_resp  = s_axil_rresp;
+                    axil_rdata = s_axil_rdata;
+                    done       = 1'b1;
+                    axil_st    = AXIL_IDLE;
+                end
+            end
+            default: ;
+        endcase
+    end
+endtask
