@@ -13,12 +13,10 @@
 # (text and JSON) and the netlist go to build/synth/TOP/. Exits non-zero when Yosys fails.
 # Yosys does no timing: run Vivado with constraints/<top>.xdc for Fmax.
 #
-# SYNTH_NOSHARE=1 runs the same script with the coarse-grain `share` pass left out; it is the
-# default for the tops that hold the e-prop engine (eprop_engine, ecg_pipeline_top), where Yosys
-# 0.23's `share` runs for hours: it tries, pair by pair with a SAT solver, to prove ~200 variable
-# shifters mutually exclusive (the 112 trace filters, the 16-lane leak, LUT-index and
-# learning-rate shifts), and nearly all of them are active in the same cycle, so there is little
-# to merge. Without `share` the counts are an upper bound. SYNTH_NOSHARE=0 forces the pass.
+# SYNTH_NOSHARE=1 runs the same script with the coarse-grain `share` pass (merging of arithmetic
+# cells never active together) left out: quicker, nothing else changes. On eprop_engine the two
+# differ by 35 LUTs, ABC mapping noise (docs/eprop_rtl.md "Resources"); on an earlier version of
+# that engine, with variable part-selects, `share` ran for over 20 minutes.
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
@@ -68,10 +66,7 @@ for p in "$@"; do
     chparams="$chparams -chparam ${p%%=*} ${p#*=}"
 done
 
-case $top in
-    eprop_engine|ecg_pipeline_top) noshare=${SYNTH_NOSHARE:-1} ;;
-    *) noshare=${SYNTH_NOSHARE:-0} ;;
-esac
+noshare=${SYNTH_NOSHARE:-0}
 if [ "$noshare" = 1 ]; then
     synth_cmd="synth_xilinx -family xc7 -top $top -run begin:coarse
 techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6

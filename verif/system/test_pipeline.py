@@ -506,8 +506,8 @@ async def expect_access(env, p, write, addr, want_resp, data=0, strb=0xF, want_d
 async def port_checks(env):
     """Both AXI4-Lite ports of the top, while the pipeline is empty: IDs, stage 1's four INIT
     images read back through its memory window (3 words each), and the error responses of
-    both (DECERR outside the map, SLVERR for a partial strobe or a read of a write-only
-    register)."""
+    both (DECERR outside the map and for a hole in it, SLVERR for a partial strobe or a read of
+    a write-only register)."""
     await expect_access(env, "s1", False, REG_ID, OKAY, want_data=S1_ID)
     for b, name in enumerate(G.BANKS):
         img = G.pack_bank(env.banks[name])
@@ -517,8 +517,10 @@ async def port_checks(env):
                 await expect_access(env, "s1", False, REG_RDATA0 + 4 * k, OKAY,
                                     want_data=(img[word] >> (32 * k)) & 0xFFFFFFFF)
     for p in ("s1", "s2"):
-        await expect_access(env, p, True, 0xFF, DECERR, data=0xFFFFFFFF)
+        await expect_access(env, p, True, 0xFF, DECERR, data=0xFFFFFFFF)      # outside the map
         await expect_access(env, p, False, 0xFF, DECERR)
+        await expect_access(env, p, True, 0x2C, DECERR, data=1)               # a hole in the map
+        await expect_access(env, p, False, 0x2C, DECERR)
         await expect_access(env, p, True, REG_CTRL, SLVERR, data=0xFFFFFFFF, strb=0x7)
         await expect_access(env, p, False, REG_WDATA0, SLVERR)
         # a staged WDATA0 is not committed (only WDATA3 writes a word): harmless
