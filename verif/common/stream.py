@@ -52,6 +52,38 @@ def _bit(handle) -> int:
         return 0
 
 
+async def insert_idle(clk, valid, rng, idle_pct: int) -> int:
+    """Before a transfer: valid low for a random number of cycles (each with probability
+    idle_pct %); returns the cycles inserted."""
+    n = 0
+    while idle_pct and rng.randrange(100) < idle_pct:
+        valid.value = 0
+        n += 1
+        await RisingEdge(clk)
+    return n
+
+
+async def offer(clk, rst, valid, ready) -> tuple[bool, int]:
+    """Hold a transfer (data and valid already driven) until the handshake or a reset.
+    Samples at the falling edge, returns just after the rising edge that completes it.
+    Returns (accepted, cycles waited); on a reset valid is dropped and the call returns
+    (False, ..) once the reset is released."""
+    waits = 0
+    while True:
+        await FallingEdge(clk)
+        in_reset = _bit(rst)
+        accepted = _bit(ready) and not in_reset
+        await RisingEdge(clk)
+        if in_reset:
+            valid.value = 0
+            while _bit(rst):
+                await RisingEdge(clk)
+            return False, waits
+        if accepted:
+            return True, waits
+        waits += 1
+
+
 @dataclass(frozen=True)
 class StreamWord:
     """One transfer seen on a stream (what monitors publish)."""
@@ -130,29 +162,17 @@ class StreamSourceDriver(uvm_driver):
         for name, value in item.side.items():
             getattr(self.dut, name).value = value
         for k, (data, last) in enumerate(item.words):
-            while self.idle_pct and self.rng.randrange(100) < self.idle_pct:
-                self.tvalid.value = 0
-                self.idle_cycles += 1
-                await RisingEdge(self.clk)
+            self.idle_cycles += await insert_idle(self.clk, self.tvalid, self.rng, self.idle_pct)
             self.tdata.value = int(data) & mask
             if self.tlast is not None:
                 self.tlast.value = int(last)
             self.word_side(item, k)
             self.tvalid.value = 1
-            while True:
-                await FallingEdge(self.clk)
-                in_reset = _bit(self.rst)
-                accepted = _bit(self.tready) and not in_reset
-                await RisingEdge(self.clk)
-                if in_reset:
-                    self.tvalid.value = 0
-                    self.frames_abandoned += 1
-                    while _bit(self.rst):
-                        await RisingEdge(self.clk)
-                    return
-                if accepted:
-                    self.words_sent += 1
-                    break
+            accepted, _ = await offer(self.clk, self.rst, self.tvalid, self.tready)
+            if not accepted:
+                self.frames_abandoned += 1
+                return
+            self.words_sent += 1
         self.tvalid.value = 0
 
 

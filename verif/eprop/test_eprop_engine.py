@@ -57,7 +57,7 @@ from verif.common.fwd import Fwd
 from verif.common.scoreboard import ExactScoreboard, ScoreboardError
 from verif.common.snn import int_to_slots
 from verif.common.statemon import StateMonitor, StateSample
-from verif.common.stream import ReadyDriver, StreamMonitor, StreamWord, _bit
+from verif.common.stream import ReadyDriver, StreamMonitor, StreamWord, _bit, insert_idle, offer
 
 ICARUS = cocotb.SIM_NAME.lower().startswith("icarus")
 
@@ -154,30 +154,18 @@ class EpropBeatDriver(uvm_driver):
 
     async def _send(self, item):
         d = self.dut
-        while self.idle_pct and self.rng.randrange(100) < self.idle_pct:
-            d.s_beat_valid.value = 0
-            self.idle_cycles += 1
-            await RisingEdge(self.clk)
+        self.idle_cycles += await insert_idle(self.clk, d.s_beat_valid, self.rng, self.idle_pct)
         d.s_beat_data.value = item.word
         d.s_beat_tag.value = item.tag
         d.s_beat_learn.value = item.learn
         d.s_beat_label.value = item.label
         d.s_beat_valid.value = 1
-        while True:
-            await FallingEdge(self.clk)
-            in_reset = _bit(self.rst)
-            accepted = _bit(d.s_beat_ready) and not in_reset
-            await RisingEdge(self.clk)
-            if in_reset:
-                d.s_beat_valid.value = 0
-                self.abandoned += 1
-                while _bit(self.rst):
-                    await RisingEdge(self.clk)
-                return
-            if accepted:
-                d.s_beat_valid.value = 0
-                self.sent += 1
-                return
+        accepted, _ = await offer(self.clk, self.rst, d.s_beat_valid, d.s_beat_ready)
+        if not accepted:
+            self.abandoned += 1
+            return
+        d.s_beat_valid.value = 0
+        self.sent += 1
 
 
 # ------------------------------------------------------------------------------------------

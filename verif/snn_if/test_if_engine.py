@@ -61,7 +61,7 @@ from verif.common.scoreboard import ExactScoreboard, ScoreboardError
 from verif.common.snn import (M16, TRC_BEAT, TRC_CYC, TRC_H1, TRC_H2, TRC_OUT, TRC_STAGE, int_to_slots,
                               slots_to_int, stage_cycles, stage_overhead, trace_records)
 from verif.common.statemon import StateMonitor, StateSample
-from verif.common.stream import ReadyDriver, StreamMonitor, StreamWord, _bit
+from verif.common.stream import ReadyDriver, StreamMonitor, StreamWord, _bit, insert_idle, offer
 
 # trace kinds of this block (docs/snn_if_rtl.md "Trace port"; verif/common/snn.py) -> channels
 KIND_CHANNEL = {TRC_H1: "trc_h1", TRC_H2: "trc_h2", TRC_OUT: "trc_out", TRC_STAGE: "trc_stage",
@@ -169,29 +169,17 @@ class BeatDriver(uvm_driver):
             self.seq_item_port.item_done()
 
     async def _send(self, item):
-        while self.idle_pct and self.rng.randrange(100) < self.idle_pct:
-            self.valid.value = 0
-            self.idle_cycles += 1
-            await RisingEdge(self.clk)
+        self.idle_cycles += await insert_idle(self.clk, self.valid, self.rng, self.idle_pct)
         self.slots.value = slots_to_int(item.slots)
         self.tag.value = item.tag
         self.valid.value = 1
-        while True:
-            await FallingEdge(self.clk)
-            in_reset = _bit(self.rst)
-            accepted = _bit(self.ready) and not in_reset
-            await RisingEdge(self.clk)
-            if in_reset:
-                self.valid.value = 0
-                self.abandoned += 1
-                while _bit(self.rst):
-                    await RisingEdge(self.clk)
-                return
-            if accepted:
-                self.valid.value = 0
-                self.sent += 1
-                return
-            self.waits += 1
+        accepted, waits = await offer(self.clk, self.rst, self.valid, self.ready)
+        if not accepted:
+            self.abandoned += 1
+            return
+        self.waits += waits
+        self.valid.value = 0
+        self.sent += 1
 
 
 # ------------------------------------------------------------------------------------------
