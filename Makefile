@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ECG classification hardware: simulation, regression, lint, coverage, benchmarks.
 # `make help` lists the targets.  Every target first runs scripts/bootstrap.sh
 # (system packages when root/sudo, the .venv with pinned requirements) once.
@@ -89,7 +90,7 @@ unit: $(STAMP)
 # plus the Icarus smoke subset), so it ends with one "N passed" line.
 test: $(STAMP)
 	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
-	  golden/tests verif/test_checks.py verif/test_regression.py
+	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_regression.py
 
 clean:
 	rm -rf build sim_build results.xml .pytest_cache

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Data layer: validated access to MIT-BIH Arrhythmia and ECG-ID records, beats,
 class groupings and train/test splits.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Bit-exact golden model of the adaptive multi-threshold spike encoder.
 
 The contract is docs/encoder.md; the RTL is rtl/encoder/spike_encoder.v.  Two

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Bit-exact golden model of the e-prop recurrent LIF network (second stage).
 
 The arithmetic contract is docs/eprop.md; every number format is a

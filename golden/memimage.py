@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Memory images shared by the weight memories: 128-bit words of 8- or 16-bit
 lanes, and the $readmemh text files the RTL loads (one word per line, address 0
 first, `//` comments allowed, no `@` address directives)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Classification metrics shared by the evaluation and bench scripts.
 
 ``scripts/eval_snn_if.py`` (the integer golden model) and ``scripts/bench.py

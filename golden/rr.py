@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RR unit: the beat-timing inputs of the IF screen (docs/rr.md).
 
 Bit-exact model of ``rtl/rr/rr_unit.v``.  Per beat the host gives the pre-RR

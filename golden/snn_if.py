@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Bit-exact golden model of the event-driven integrate-and-fire (IF) SNN engine.
 
 The contract is docs/snn_if.md.  The engine reads the spike encoder's 500-slot

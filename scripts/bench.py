@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Stream real MIT-BIH beats through a block's RTL and check every value.
 
     make bench B=encoder [BEATS=N|all] [SIM=verilator|icarus] [SEED=n]

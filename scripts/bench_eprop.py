@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`make bench B=snn_eprop`: real beats through the e-prop engine RTL, every value compared.
 
     make bench B=snn_eprop SPLIT=intra|inter MODE=infer [BEATS=N|all] [SIM=..] [TRACE=1|0]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`make bench B=pipeline`: whole MIT-BIH records through the whole two-stage pipeline RTL.
 
     make bench B=pipeline SPLIT=intra RECORDS=208,232 [SIM=..] [TRACE=1|0]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Set up everything `make` needs, once: system packages and the Python venv.
 #
 # System packages (Debian names): iverilog (Icarus 11), verilator (only for its

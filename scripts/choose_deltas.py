@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Choose the encoder's threshold gaps Delta_S and Delta_L from training data.
 
 Rule (documented in docs/encoder.md):

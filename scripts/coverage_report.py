@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Merge Verilator coverage over the regression, render HTML, check minima.
 
 Reads every build/tests/verilator/*-cov/coverage.dat (written by

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Evaluate the e-prop network with the golden integer model (never the torch net).
 
     .venv/bin/python scripts/eval_eprop.py [--params DIR] [--json build/eprop/eval.json]

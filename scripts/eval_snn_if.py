@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Evaluate the exported IF SNN banks with the golden integer model.
 
     .venv/bin/python scripts/eval_snn_if.py [--params DIR] [--splits intra,inter]

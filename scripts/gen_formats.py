@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Generate rtl/common/ecg_formats.vh from golden/formats.py.
 
     gen_formats.py           write the header

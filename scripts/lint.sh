@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lint every RTL top (each rtl/**/<top>.f file list) with
 #   Verilator --lint-only -Wall (waivers: verif/lint/waivers.vlt, each with its reason)
 #   Icarus iverilog -Wall (a second front end)

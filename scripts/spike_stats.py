@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Spikes per beat of the adaptive two-gap encoder, per AAMI class, beside a
 plain one-gap level-crossing (send-on-delta) encoder over all 250 samples.
 

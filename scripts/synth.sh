@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # synth.sh -- out-of-context Yosys synthesis for Xilinx 7-series and a resource summary.
 #
 #   scripts/synth.sh TOP FILELIST [NAME=VALUE ...]

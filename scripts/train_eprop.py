@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Offline pretraining of the e-prop recurrent LIF network (docs/eprop.md).
 
     .venv/bin/python scripts/train_eprop.py --model intra           # -> golden/params/eprop/intra.hex

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Train the integrate-and-fire SNN banks (binary screen + severity cascade) and
 export them as the engine's memory images.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Build and run one cocotb/pyuvm test on Icarus or Verilator.
 
     python -m verif.run --test encoder --sim verilator [--seed N] [--waves] [--cov]

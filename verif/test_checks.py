@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Repository checks run by `make test`: generated files current, lint clean."""
 
 import subprocess

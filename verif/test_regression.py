@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The simulation regression as pytest cases (run in parallel with pytest-xdist).
 
 One case per (test, simulator): every test of verif/run.py's REGRESSION list on

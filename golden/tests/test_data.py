@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tests of golden/data.py on the real MIT-BIH and ECG-ID data and on broken copies.
 
 Broken records are built in pytest's tmp_path from copies of MIT-BIH record

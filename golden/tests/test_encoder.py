@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unit tests of the encoder golden model (docs/encoder.md)."""
 
 import numpy as np

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the e-prop golden model (golden/eprop.py) against docs/eprop.md.
 
 Hand-computed cases for every arithmetic rule, the step-wise (event-driven)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RR unit golden model (golden/rr.py, docs/rr.md): hand-computed cases."""
 
 import numpy as np

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unit tests of the IF SNN golden model (docs/snn_if.md) and its exported banks."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reusable pyuvm/cocotb verification harness shared by every block's testbench.
 
 beats      -- real MIT-BIH beats as sequence items, chosen by record/class/split/seed

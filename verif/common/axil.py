@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """AXI4-Lite agent: a master driver for configuration accesses and a monitor.
 
 Signals follow the ``s_axil_*`` naming of the DUT's slave port (awaddr,

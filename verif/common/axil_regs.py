@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Register model of rtl/snn_if/if_axil_regs.v, the AXI4-Lite slave shared by the engines.
 
 ``if_axil_regs`` is instantiated by the IF engine (ID "IFE1", 4 banks of weight memory) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real MIT-BIH beats as pyuvm sequence items.
 
 :func:`select_beats` draws beats by record, AAMI class, split and seed from the

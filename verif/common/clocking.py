@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Clock, reset and run knobs shared by every testbench.
 
 Timing convention of the whole harness (identical on Icarus and Verilator):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Functional coverage: named coverpoints with required bins.
 
 A block's coverage component samples values into coverpoints; each coverpoint

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """e-prop engine helpers shared by the testbenches and benches that contain an ``eprop_engine``.
 
 * the beat word <-> network inputs conversion (the engine reads ``{RR bits, 500 slots}``,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A subscriber that forwards every item to a plain function.
 
 Testbenches connect a monitor's analysis port to a method of a predictor or a

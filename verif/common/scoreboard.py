@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Exact-comparison scoreboard base.
 
 A block's scoreboard declares its channels (one per observed output: the spike

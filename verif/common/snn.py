@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """IF-engine helpers shared by the testbenches that contain an ``if_engine``.
 
 The engine has its own testbench (verif/snn_if) and sits inside the system top

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The stage-2 side of the wake-up path, shared by every testbench that has one.
 
 The wake-up path (rtl/wakeup/wakeup_path.v, docs/wakeup.md) appears in its own

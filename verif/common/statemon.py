@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Monitor for internal state: the uniform trace port plus status signals.
 
 Every block that exposes internal values does it through one trace port

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Valid/ready stream agent: source driver, ready (back-pressure) driver, monitor.
 
 Signals are found by prefix (``s_axis`` -> ``s_axis_tdata``, ``_tvalid``,

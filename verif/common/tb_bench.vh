@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_bench.vh -- the plumbing every plain-Verilog bench testbench shares (verif/*/tb_*_bench.v,
 // built by scripts/bench.py on Icarus and Verilator with -I verif/common).  Included once at the
 // top of the bench module, before the DUT signals: the benches differ in their DUT, input-line

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_engine_bench.vh -- the bench process shared by the two SNN engine benches
 // (verif/snn_if/tb_if_engine_bench.v, verif/eprop/tb_eprop_bench.v).  Both engines have the same
 // s_beat / m_dec handshake and the same AXI4-Lite register block (if_axil_regs; docs/snn_if_rtl.md

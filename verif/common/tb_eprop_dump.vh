@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_eprop_dump.vh -- the end-of-run dump of an e-prop engine's memories, shared by the benches
 // that end with one (verif/eprop/tb_eprop_bench.v: the engine itself; verif/system/
 // tb_pipeline_bench.v: stage 2 of ecg_pipeline_top), so that scripts/bench_eprop.py and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyuvm testbench of the spike encoder (rtl/encoder/spike_encoder.v).
 
 Real MIT-BIH beats are streamed into ``s_axis``; the input monitor feeds the

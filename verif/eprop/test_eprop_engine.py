@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyuvm testbench of the e-prop engine (rtl/eprop/eprop_engine.v), TRACE_EN=1 build.
 
 Stimulus: the trained e-prop images (golden/params/eprop/{intra,ds1}.hex) written over

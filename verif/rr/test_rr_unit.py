@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyuvm testbench of the RR unit (rtl/rr/rr_unit.v) against golden/rr.py.
 
 Sequence items are beats: (first, delta) as the host derives them from real

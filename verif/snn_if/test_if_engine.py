@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyuvm testbench of the event-driven IF engine (rtl/snn_if/if_engine.v).
 
 Stimulus: weight banks written over AXI4-Lite (random int8 banks built with

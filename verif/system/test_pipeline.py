@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The flagship: real MIT-BIH beats through the whole two-stage pipeline (rtl/system/ecg_pipeline_top.v).
 
 Encoder -> RR unit -> IF screen -> Click wake-up path and clock gate -> e-prop network on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyuvm testbench of the system top (rtl/system/ecg_stage1_top.v, docs/system.md).
 
 Stimulus: real MIT-BIH beats as 250-sample frames on ``s_axis`` (each with a

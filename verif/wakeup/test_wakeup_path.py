@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pyuvm testbench of the wake-up path (rtl/wakeup/wakeup_path.v, docs/wakeup.md).
 
 Stimulus: a sequence of beats as the first-stage screen would decide them: a
