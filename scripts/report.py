@@ -171,6 +171,8 @@ def fig_confusion(page, name, js, cmd):
     sens, ppv = per_class(c)
     paper = json.loads(PAPER.read_text()) if PAPER.exists() else {}
     pp = paper.get(js.get("block"), {}).get(js.get("mode"), {})
+    if pp.get("split") not in (None, js.get("split")):
+        pp = {}
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     k = np.arange(len(classes))
     ax.bar(k - 0.2, np.nan_to_num(sens), 0.4, label="sensitivity (RTL)")
