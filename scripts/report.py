@@ -337,6 +337,8 @@ def main(argv=None) -> int:
         RESULTS = Path(a.results)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):          # never show a figure of an earlier run's inputs
+        old.unlink()
     page = Page(out)
     for name, default_cmd in RUNS.items():
         js, arr = load_run(name)
