@@ -92,5 +92,8 @@ test: $(STAMP)
 	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
 	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_regression.py
 
+report: $(STAMP)
+	@$(PY) scripts/report.py
+
 clean:
 	rm -rf build sim_build results.xml .pytest_cache

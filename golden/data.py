@@ -187,7 +187,7 @@ _SEVERITY_GROUPS = (
 _BYTES_PER_SAMPLE = {"212": 1.5, "16": 2.0}
 
 # Bump when the cache layout or the beat extraction changes.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2      # 2: keyed on the SHA-1 of the record files, not size/mtime
 
 
 # ---------------------------------------------------------------------------
@@ -680,13 +680,15 @@ def _concat(sets: Sequence[BeatSet], pre: int, post: int) -> BeatSet:
 
 
 def _cache_key(records: Sequence[str], pre: int, post: int, db: Path) -> str:
-    """Cache key: records, window, data path, and size/mtime of each input file."""
+    """Cache key: records, window, data path, and the SHA-1 of each input file's
+    bytes (about 2 MB per record).  Content, not size/mtime: a file corrupted in
+    place with its old time stamp must miss the cache and meet read_record's
+    checks (checksum, truncation) instead of being served stale beats."""
     stats = []
     for name in records:
         for ext in (".hea", ".dat", ".atr"):
             try:
-                st = (db / (name + ext)).stat()
-                stats.append([st.st_size, st.st_mtime_ns])
+                stats.append(hashlib.sha1((db / (name + ext)).read_bytes()).hexdigest())
             except OSError:
                 stats.append(None)
     return json.dumps({"version": _CACHE_VERSION, "records": list(records),
@@ -731,7 +733,7 @@ def load_beats(records: Iterable[str] | None = None, pre: int = 100, post: int =
     Order: records in the order given, beats in time order within a record.
     With ``cache=True`` the result is stored in ``cache_dir`` (default
     ``<repo>/build/cache``) keyed by the records, ``pre``, ``post``, the data
-    path and the size/mtime of the data files; an unreadable cache is rebuilt.
+    path and the SHA-1 of the data files' contents; an unreadable cache is rebuilt.
     """
     records = tuple(str(r) for r in (MITDB_RECORDS if records is None else records))
     pre, post = int(pre), int(post)

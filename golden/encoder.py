@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from golden import formats as F
+from golden.checks import entry, int_array, int_scalar
 
 # Bit positions inside one spike element (m_axis_spk_tdata).
 S_RISE, S_FALL, L_RISE, L_FALL = 0, 1, 2, 3
@@ -43,6 +44,8 @@ class EncoderConfig:
     substitute_zero: bool = False
 
     def __post_init__(self):
+        for name in ("delta_s", "delta_l", "beat_len", "s_start", "s_len", "l_start", "l_len"):
+            int_scalar(getattr(self, name), f"encoder {name}")
         for name in ("delta_s", "delta_l"):
             v = getattr(self, name)
             if not F.ENC_DELTA.contains(v):
@@ -121,15 +124,20 @@ def _channel(x: int, ref: int, delta: int, i: int, start: int, length: int):
     return 0, 0, ref, False
 
 
+def _stream_word(word, name):
+    return int_scalar(word, name, F.STREAM_SAMPLE.min_code, F.STREAM_SAMPLE.max_code)
+
+
 def step(state: EncoderState, word: int, last: bool, cfg: EncoderConfig):
     """Advance the encoder by one accepted stream word.
 
-    ``word`` is the s_axis_tdata value as a signed integer (any value: it is
-    reduced to the 16-bit stream format, then saturated to 12 bits).
-    Returns ``(new_state, SampleOut)``; ``state`` is not modified.
+    ``word`` is the s_axis_tdata value as a signed integer of the 16-bit stream
+    format (STREAM_SAMPLE); it is saturated to 12 bits (``sat``).  A value
+    outside the stream format, or a non-integer, raises (it cannot be a
+    stream word).  Returns ``(new_state, SampleOut)``; ``state`` is not modified.
     """
     s = state.copy()
-    word = F.STREAM_SAMPLE.wrap(int(word))
+    word = _stream_word(word, "word")
     x = F.ECG_SAMPLE.saturate(word)
     sat = x != word
 
@@ -180,9 +188,8 @@ def encode_beat(samples, cfg: EncoderConfig, state: EncoderState | None = None):
 
     Returns ``(state, spk[beat_len], ref_s[beat_len], ref_l[beat_len], BeatOut)``.
     """
-    samples = np.asarray(samples)
-    if samples.shape != (cfg.beat_len,):
-        raise ValueError(f"a beat has {cfg.beat_len} samples, got shape {samples.shape}")
+    samples = int_array(samples, "samples", F.STREAM_SAMPLE.min_code, F.STREAM_SAMPLE.max_code,
+                        shape=(cfg.beat_len,))
     state = state or EncoderState()
     spk = np.zeros(cfg.beat_len, dtype=np.uint8)
     rs = np.zeros(cfg.beat_len, dtype=np.int64)
@@ -231,12 +238,16 @@ def _channel_vec(x, delta, start, length, n):
 
 
 def encode_beats(x, cfg: EncoderConfig) -> BeatsResult:
-    """Encode beats x[N, beat_len] (stream words) streamed back to back after a reset."""
-    x = np.asarray(x, dtype=np.int64)
-    if x.ndim != 2 or x.shape[1] != cfg.beat_len:
-        raise ValueError(f"expected beats of shape [N, {cfg.beat_len}], got {x.shape}")
+    """Encode beats x[N, beat_len] (stream words) streamed back to back after a reset.
+
+    ``x`` must be integer ADC codes in the 16-bit stream format (the same words
+    :func:`step` accepts): floats (millivolts, NaN, inf) raise TypeError, values
+    outside STREAM_SAMPLE raise ValueError; in-range words beyond 12 bits
+    saturate (``sat``), as in the RTL."""
+    x = int_array(x, "x (beats of stream words)", F.STREAM_SAMPLE.min_code, F.STREAM_SAMPLE.max_code,
+                  shape=(None, cfg.beat_len))
     n = x.shape[0]
-    words = F.STREAM_SAMPLE.wrap(x)
+    words = x
     xs = np.asarray(F.ECG_SAMPLE.saturate(words), dtype=np.int64).reshape(n, cfg.beat_len)
     sat = xs != np.asarray(words).reshape(n, cfg.beat_len)
     ds, dl = max(cfg.delta_s, 1), max(cfg.delta_l, 1)
@@ -292,7 +303,8 @@ def load_params(path=PARAMS_FILE) -> dict:
     """The committed gaps chosen by scripts/choose_deltas.py."""
     p = json.loads(Path(path).read_text())
     for k in ("delta_s", "delta_l"):
-        if not isinstance(p.get(k), int) or not 1 <= p[k] <= F.ENC_DELTA.max_code:
+        entry(p, str(path), k)
+        if not isinstance(p[k], int) or isinstance(p[k], bool) or not 1 <= p[k] <= F.ENC_DELTA.max_code:
             raise ValueError(f"{path}: {k}={p.get(k)!r} is not a legal gap (1..{F.ENC_DELTA.max_code})")
     return p
 

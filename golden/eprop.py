@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from golden import formats as F
+from golden.checks import ParamsError, entry, int_array, int_scalar
 from golden.memimage import read_hex, write_hex  # noqa: F401  (re-exported)
 from golden.memimage import pack_lanes as _pack_lanes
 from golden.memimage import unpack_lanes as _unpack_lanes
@@ -82,13 +83,16 @@ def beat_inputs(spk, sideband=None, use_rr: bool = True) -> np.ndarray:
     20..31 are the sideband, the same at every step.  ``use_rr=False`` keeps
     only the bias bit (the no-RR variant).
     """
-    spk = np.asarray(spk, dtype=np.uint8)
+    spk = int_array(spk, "spk (encoder nibbles)", 0, 15, ndim=2).astype(np.uint8)
+    if spk.shape[1] < S_START + T * SPS:
+        raise ValueError(f"spk must have at least {S_START + T * SPS} samples per beat, got shape {spk.shape}")
     n = spk.shape[0]
     seg = spk[:, S_START:S_START + T * SPS].reshape(n, T, SPS)
     bits = (seg[..., None] >> np.arange(4, dtype=np.uint8)) & 1        # [N, T, 5, 4]
     x = np.zeros((n, T, N_IN), dtype=np.uint8)
     x[:, :, :N_ECG] = bits.reshape(n, T, N_ECG)
-    sb = np.zeros((n, N_SB), dtype=np.uint8) if sideband is None else np.asarray(sideband, np.uint8).copy()
+    sb = np.zeros((n, N_SB), dtype=np.uint8) if sideband is None else \
+        int_array(sideband, "sideband", 0, 1, shape=(n, N_SB)).astype(np.uint8)
     if sideband is None or not use_rr:
         sb[:, 1:] = 0
         sb[:, 0] = 1
@@ -123,6 +127,14 @@ class EpropCfg:
     learn_mask: int = 0b111    # bit 0 W_in, bit 1 W_rec, bit 2 W_out
 
     def check(self):
+        for k, v in asdict(self).items():
+            if k == "lut":
+                if not isinstance(v, (tuple, list)):
+                    raise TypeError(f"e-prop configuration lut must be a tuple of {F.EPROP_LUT_SIZE} integers")
+                for i, e in enumerate(v):
+                    int_scalar(e, f"e-prop configuration lut[{i}]")
+            else:
+                int_scalar(v, f"e-prop configuration {k}")
         bad = []
         if not 1 <= self.theta <= F.EPROP_THETA.max_code:
             bad.append("theta")
@@ -168,8 +180,12 @@ class EpropParams:
                            ("w_out", self.w_out, (N_OUT, N_REC))):
             if a.shape != shp:
                 raise ValueError(f"{nm}: shape {a.shape}, expected {shp}")
+            if np.asarray(a).dtype.kind not in "iu":
+                raise TypeError(f"{nm}: weights must be integers, got dtype {np.asarray(a).dtype}")
             if not np.all(F.EPROP_WEIGHT.contains(a)):
                 raise ValueError(f"{nm}: weights outside int8")
+        if np.asarray(self.b_out).dtype.kind not in "iu":
+            raise TypeError(f"b_out: biases must be integers, got dtype {np.asarray(self.b_out).dtype}")
         if self.b_out.shape != (N_OUT,) or not np.all(F.EPROP_BIAS.contains(self.b_out)):
             raise ValueError("b_out: shape or range")
         self.cfg.check()
@@ -271,11 +287,9 @@ def step(state: EpropState, x_t, p: EpropParams, label: int | None = None):
     t >= t_err the error, learning signal and accumulation.
     """
     cfg = p.cfg
-    x_t = np.asarray(x_t, dtype=np.int64)
-    if x_t.shape != (N_IN,) or np.any((x_t != 0) & (x_t != 1)):
-        raise ValueError("x_t must be 32 bits 0/1")
-    if label is not None and not 0 <= label < N_OUT:
-        raise ValueError(f"label {label} outside 0..{N_OUT - 1}")
+    x_t = int_array(x_t, "x_t (input bits of one step)", 0, 1, shape=(N_IN,))
+    if label is not None:
+        label = int_scalar(label, "label", 0, N_OUT - 1)
     t = state.t
     if t >= T:
         raise ValueError(f"beat already has {T} steps")
@@ -393,9 +407,7 @@ def run_beat(x, p: EpropParams, label: int | None = None, acc: LearnAcc | None =
              record: bool = False) -> BeatRun:
     """One beat x uint8[T, 32] through :func:`step`.  In learning mode (``label``
     given) the weights are updated at the end of the beat (:func:`apply_updates`)."""
-    x = np.asarray(x)
-    if x.shape != (T, N_IN):
-        raise ValueError(f"beat inputs must be [{T}, {N_IN}], got {x.shape}")
+    x = int_array(x, "x (input bits of one beat)", 0, 1, shape=(T, N_IN))
     st = init_state(acc.copy() if acc is not None else None)
     steps = [] if record else None
     spikes = wi = wl = sat = 0
@@ -436,8 +448,8 @@ class BatchRun:
 
 
 def run_beats(x, p: EpropParams, chunk: int = 4096, record: bool = False) -> BatchRun:
-    """Inference over beats x uint8[N, T, 32], vectorised over beats."""
-    x = np.asarray(x)
+    """Inference over beats x uint8[N, T, 32] (bits 0/1), vectorised over beats."""
+    x = int_array(x, "x (input bits of the beats)", 0, 1, shape=(None, T, N_IN))
     n = x.shape[0]
     cfg = p.cfg
     out = BatchRun(cls=np.zeros(n, np.int64), y=np.zeros((n, N_OUT), np.int64),
@@ -495,8 +507,8 @@ def learn_beats(x, labels, p: EpropParams, acc: LearnAcc | None = None) -> Learn
     """Learning mode over beats in order (one record), vectorised over neurons and
     synapses: the same arithmetic as :func:`run_beat` with ``label``."""
     cfg = p.cfg
-    x = np.asarray(x)
-    labels = np.asarray(labels, np.int64)
+    x = int_array(x, "x (input bits of the beats)", 0, 1, shape=(None, T, N_IN))
+    labels = int_array(labels, "labels", 0, N_OUT - 1, shape=(x.shape[0],))
     p = p.copy()
     acc = LearnAcc.zeros() if acc is None else acc.copy()
     n = x.shape[0]
@@ -702,8 +714,14 @@ def load_model(name: str, params_dir=PARAMS_DIR) -> EpropParams:
     """A model from its image; the JSON's cfg must agree with the CFG words."""
     d = Path(params_dir)
     p = unpack_image(read_hex(d / f"{name}.hex"), name=name)
-    js = load_meta(d)["models"][name]["cfg"]
-    js["lut"] = tuple(js["lut"])
+    js = dict(entry(load_meta(d), str(d / "eprop.json"), "models", name, "cfg"))
+    js["lut"] = tuple(entry(js, str(d / "eprop.json"), "lut"))
+    missing = set(EpropCfg.__dataclass_fields__) - set(js)
+    if missing:
+        raise ParamsError(f"{d / 'eprop.json'}: models[{name!r}]['cfg'] lacks {sorted(missing)}")
+    unknown = set(js) - set(EpropCfg.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"{d / 'eprop.json'}: models[{name!r}]['cfg'] has unknown entries {sorted(unknown)}")
     if EpropCfg(**js) != p.cfg:
         raise ValueError(f"{name}: configuration in eprop.json differs from the image CFG words")
     return p

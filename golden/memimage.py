@@ -40,18 +40,19 @@ def write_hex(path, words, comment: str = "") -> None:
 
 
 def read_hex(path) -> list:
-    """Read a $readmemh file written by :func:`write_hex`."""
+    """Read a $readmemh file written by :func:`write_hex`: every word exactly
+    32 hex digits (a short word would be zero-extended by $readmemh and shift
+    every lane above it, so it is refused)."""
     words = []
     for ln, line in enumerate(Path(path).read_text().splitlines(), 1):
         s = line.split("//", 1)[0].strip()
         for tok in s.split():
             if tok.startswith("@"):
                 raise ValueError(f"{path}:{ln}: address directives are not used in memory images")
-            try:
-                w = int(tok, 16)
-            except ValueError:
-                raise ValueError(f"{path}:{ln}: {tok!r} is not a hex word") from None
-            if w >> WORD_BITS:
-                raise ValueError(f"{path}:{ln}: word wider than {WORD_BITS} bits")
+            digits = WORD_BITS // 4
+            if len(tok) != digits or any(c not in "0123456789abcdefABCDEF" for c in tok):
+                raise ValueError(f"{path}:{ln}: {tok!r} is not a {WORD_BITS}-bit hex word "
+                                 f"(exactly {digits} hex digits, got {len(tok)} characters)")
+            w = int(tok, 16)
             words.append(w)
     return words

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import formats as F
+from .checks import int_array, int_scalar
 
 RR_INIT = F.RR_INIT                 # 288 samples (0.8 s)
 RR_AVG_SHIFT = F.RR_AVG_SHIFT       # 3
@@ -40,8 +41,7 @@ class RRState:
 def step(st: RRState, first: bool, delta: int):
     """One beat -> (new state, bits uint8[N_RR], rr).  ``delta`` >= 0 is the
     host's interval in samples; it is ignored on a first beat."""
-    if delta < 0:
-        raise ValueError(f"RR interval must be >= 0 samples, got {delta}")
+    delta = int_scalar(delta, "delta (RR interval in samples)", 0)
     first = bool(first) or st.n == 0
     rr = RR_INIT if first else int(F.RR_INTERVAL.saturate(int(delta)))
     avg = (rr << 4) if (first or st.n == 1) else st.avg
@@ -57,8 +57,8 @@ def step(st: RRState, first: bool, delta: int):
 def host_inputs(record, sample):
     """(first, delta) per beat as the host derives them from the beats' records and
     R-peak samples (BeatSet order: records contiguous, beats in time order)."""
-    record = np.asarray(record)
-    sample = np.asarray(sample, dtype=np.int64)
+    record = int_array(record, "record", ndim=1)
+    sample = int_array(sample, "sample", 0, shape=(len(record),))
     first = np.ones(len(sample), dtype=bool)
     first[1:] = record[1:] != record[:-1]
     delta = np.zeros(len(sample), dtype=np.int64)

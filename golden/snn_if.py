@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from golden import formats as F
+from golden.checks import entry, int_array, int_scalar
 from golden.memimage import read_hex, write_hex  # noqa: F401  (re-exported)
 from golden.memimage import pack_lanes as _pack_lanes
 from golden.memimage import unpack_lanes as _unpack_lanes
@@ -104,7 +105,7 @@ class SnnParams:
                                  f"{fmt.min_code}..{fmt.max_code}")
             object.__setattr__(self, k, a.astype(np.int64))
         for k in ("theta1", "theta2"):
-            th = int(getattr(self, k))
+            th = int_scalar(getattr(self, k), f"bank {self.name!r}: {k}")
             if th < 1 or not F.SNN_THETA.contains(th):
                 raise ValueError(f"bank {self.name!r}: {k}={th} outside 1..{F.SNN_THETA.max_code}")
             object.__setattr__(self, k, th)
@@ -134,8 +135,8 @@ def screen_inputs(slots, rr) -> np.ndarray:
     """Engine input word(s): encoder slots uint8[..., 500] + RR bits uint8[..., N_RR]
     -> uint8[..., PASSES*N_IN].  Pass t = {slots[250t : 250t+250], rr} (the RR bits
     are presented in both passes, after the slots)."""
-    slots = np.asarray(slots, dtype=np.uint8)
-    rr = np.asarray(rr, dtype=np.uint8)
+    slots = int_array(slots, "slots", 0, 1).astype(np.uint8, copy=False)
+    rr = int_array(rr, "rr", 0, 1).astype(np.uint8, copy=False)
     n_sl = F.ENC_SLOTS_PER_STEP
     if slots.shape[-1] != PASSES * n_sl or rr.shape[-1] != F.SNN_N_RR or slots.shape[:-1] != rr.shape[:-1]:
         raise ValueError(f"slots {slots.shape} / rr {rr.shape} do not match "
@@ -177,13 +178,6 @@ class StepOut:
         return self.l1.events + self.l2.events + self.l3.events
 
 
-def _check_counts(c, n, what):
-    c = np.asarray(c, dtype=np.int64)
-    if c.shape != (n,):
-        raise ValueError(f"{what}: expected {n} values, got shape {c.shape}")
-    return c
-
-
 def _layer_event_driven(v, w, b, src_counts, theta, fire: bool) -> LayerOut:
     """One layer, one pass: scan the sources, add the weight column of every
     source that spiked (shifted left once for a count of 2), then the
@@ -221,9 +215,7 @@ def step(state: SnnState, slots_t, p: SnnParams):
     """
     if state.t >= PASSES:
         raise ValueError(f"a beat has {PASSES} passes; reset the state (init_state) first")
-    x = _check_counts(slots_t, N_IN, "input slots")
-    if np.any((x != 0) & (x != 1)):
-        raise ValueError("input slots are bits (0 or 1)")
+    x = int_array(slots_t, "slots_t (input slots of one pass)", 0, 1, shape=(N_IN,)).astype(np.int64)
     l1 = _layer_event_driven(state.v1, p.w1, p.b1, x, p.theta1, True)
     l2 = _layer_event_driven(state.v2, p.w2, p.b2, l1.count, p.theta2, True)
     l3 = _layer_event_driven(state.v3, p.w3, p.b3, l2.count, None, False)
@@ -248,9 +240,7 @@ class BeatRun:
 
 def run_beat(slots, p: SnnParams) -> BeatRun:
     """One beat (500 slot bits: timestep t = slots[250t : 250t+250]) through :func:`step`."""
-    slots = np.asarray(slots)
-    if slots.shape != (PASSES * N_IN,):
-        raise ValueError(f"a beat register holds {PASSES * N_IN} slots, got shape {slots.shape}")
+    slots = int_array(slots, "slots (one beat register)", 0, 1, shape=(PASSES * N_IN,))
     st = init_state(p)
     outs = []
     for t in range(PASSES):
@@ -308,9 +298,7 @@ def _layer_vec(v, w, b, cnt, theta):
 
 def run_beats(slots, p: SnnParams, chunk: int = 8192) -> BatchRun:
     """Beats [N, 500] (slot bits) -> every membrane, count and the class."""
-    slots = np.asarray(slots)
-    if slots.ndim != 2 or slots.shape[1] != PASSES * N_IN:
-        raise ValueError(f"expected slots of shape [N, {PASSES * N_IN}], got {slots.shape}")
+    slots = int_array(slots, "slots (beats)", 0, 1, shape=(None, PASSES * N_IN))
     n = slots.shape[0]
     out = {k: [] for k in ("v1", "v2", "v3", "v1_pre", "v2_pre", "c1", "c2",
                            "sat1", "sat2", "sat3")}
@@ -510,7 +498,9 @@ def load_bank(split: str, bank: str, params_dir=PARAMS_DIR) -> SnnParams:
     params_dir = Path(params_dir)
     p = unpack_bank(read_hex(params_dir / hex_name(split, bank)), name=f"{split}_{bank}")
     meta = load_meta(params_dir)
-    m = meta["models"][split][bank]
+    where = str(params_dir / "snn_if.json")
+    m = entry(meta, where, "models", split, bank)
+    entry(m, where, "theta1"), entry(m, where, "theta2")
     if (m["theta1"], m["theta2"]) != (p.theta1, p.theta2):
         raise ValueError(f"{split}_{bank}: thresholds in the JSON {m['theta1'], m['theta2']} "
                          f"differ from the image {p.theta1, p.theta2}")

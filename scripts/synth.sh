@@ -12,7 +12,8 @@
 # Runs `synth_xilinx -family xc7 -top TOP` (flattened) and prints LUTs (LUT1..LUT6 summed), FFs
 # (FDRE/FDSE/FDCE/FDPE), RAMB18/RAMB36, DSP48E1 and CARRY4. The Yosys log, the stat report
 # (text and JSON) and the netlist go to build/synth/TOP/. Exits non-zero when Yosys fails.
-# Yosys does no timing: run Vivado with constraints/<top>.xdc for Fmax.
+# Yosys does no timing. For Fmax run Vivado out of context with a clock constraint: constraints/
+# holds one, constraints/spike_encoder.xdc (100 MHz on port clk), a template for the other tops.
 #
 # SYNTH_NOSHARE=1 runs the same script with the coarse-grain `share` pass (merging of arithmetic
 # cells never active together) left out: quicker, nothing else changes. On eprop_engine the two
@@ -21,7 +22,7 @@
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 

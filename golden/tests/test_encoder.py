@@ -74,8 +74,8 @@ def test_saturation_and_wrap():
     assert not o.sat
     _, o = G.step(st, -2049, False, cfg)
     assert o.sat
-    _, o = G.step(st, 0x1_0005, False, cfg)     # stream word is 16 bits: wraps to 5
-    assert not o.sat
+    with pytest.raises(ValueError, match="word=65541 outside -32768..32767"):
+        G.step(st, 0x1_0005, False, cfg)        # not a 16-bit stream word: refused, never wrapped
 
 
 def test_frame_length_errors():

@@ -260,7 +260,7 @@ def test_rejects_illegal_inputs():
     with pytest.raises(ValueError):
         P.step(P.init_state(), np.full(P.N_IN, 2), p)
     with pytest.raises(ValueError):
-        P.step(P.init_state(), np.zeros(P.N_IN), p, label=4)
+        P.step(P.init_state(), np.zeros(P.N_IN, np.int64), p, label=4)
     with pytest.raises(ValueError):
         P.EpropCfg(theta=0).check()
     with pytest.raises(ValueError):
@@ -268,7 +268,7 @@ def test_rejects_illegal_inputs():
     st = P.init_state()
     st.t = P.T
     with pytest.raises(ValueError):
-        P.step(st, np.zeros(P.N_IN), p)
+        P.step(st, np.zeros(P.N_IN, np.int64), p)
 
 
 # ---------------------------------------------------------------- inputs and RR

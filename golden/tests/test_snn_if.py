@@ -144,11 +144,11 @@ def test_bad_inputs_rejected():
     with pytest.raises(ValueError):
         G.step(st, np.full(G.N_IN, 2), p)                           # slots are bits
     with pytest.raises(ValueError):
-        G.step(st, np.zeros(G.N_IN + 1), p)
-    st, _ = G.step(st, np.zeros(G.N_IN), p)
-    st, _ = G.step(st, np.zeros(G.N_IN), p)
+        G.step(st, np.zeros(G.N_IN + 1, np.int64), p)
+    st, _ = G.step(st, np.zeros(G.N_IN, np.int64), p)
+    st, _ = G.step(st, np.zeros(G.N_IN, np.int64), p)
     with pytest.raises(ValueError):
-        G.step(st, np.zeros(G.N_IN), p)                              # only 2 passes per beat
+        G.step(st, np.zeros(G.N_IN, np.int64), p)                     # only 2 passes per beat
     with pytest.raises(ValueError):
         bank(t1=0)
     with pytest.raises(ValueError):

@@ -129,13 +129,13 @@ localparam U2 = (N_H2 + UPD - 1) / UPD;
 localparam U3 = (N_OUT + UPD - 1) / UPD;
 
 localparam A_W1    = 0;
-localparam A_W2    = A_W1 + N_IN * G1;              // 2250
-localparam A_W3    = A_W2 + N_H1 * G2;              // 2826
-localparam A_B1    = A_W3 + N_H2;                   // 2890
-localparam A_B2    = A_B1 + U1;                     // 2908
-localparam A_B3    = A_B2 + U2;                     // 2916
-localparam A_PARAM = A_B3 + U3;                     // 2917
-localparam IMAGE_WORDS = A_PARAM + 1;               // 2918
+localparam A_W2    = A_W1 + N_IN * G1;              // 2349
+localparam A_W3    = A_W2 + N_H1 * G2;              // 2925
+localparam A_B1    = A_W3 + N_H2;                   // 2989
+localparam A_B2    = A_B1 + U1;                     // 3007
+localparam A_B3    = A_B2 + U2;                     // 3015
+localparam A_PARAM = A_B3 + U3;                     // 3016
+localparam IMAGE_WORDS = A_PARAM + 1;               // 3017
 
 localparam MEM_AW = $clog2(BANKS * IMAGE_WORDS);
 localparam SRC_W  = $clog2(N_IN);                   // source index
