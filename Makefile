@@ -24,7 +24,7 @@ ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
 endif
 
-.PHONY: help setup sim regress lint cov bench synth formats formats-check unit test spikes clean
+.PHONY: help setup sim regress lint cov bench synth formats formats-check unit test spikes report clean
 
 help:
 	@echo "make setup                      install system packages (root/sudo) and the .venv"
@@ -40,6 +40,7 @@ help:
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
+	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
 	@echo "make unit                       golden-model and data unit tests (pytest)"
 	@echo "make test                       unit tests, formats check, lint, Verilator regression, Icarus smoke"

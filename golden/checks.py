@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Argument checks shared by the public entry points of the golden models.
 
 Every model takes integer codes only: a float, NaN, inf or an object array is a

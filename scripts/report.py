@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """make report: figures from the benches' own result files, one static HTML page.
 
 Reads only what the benches and the coverage run wrote (never a typed number;

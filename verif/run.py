@@ -63,7 +63,7 @@ _PIPE = dict(toplevel="ecg_pipeline_top", filelist="rtl/system/ecg_pipeline_top.
              parameters={"TRACE_EN": 1, **_INTRA_INIT, "INIT_EPROP": f'"{ROOT}/golden/params/eprop/intra.hex"'})
 
 TESTS: dict[str, SimTest] = {
-    "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test (the flagship until the e-prop network exists)"),
+    "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test"),
     "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
                                doc="beats from all 48 records, every AAMI class"),
     "encoder_backpressure": SimTest(**_ENC, testcase="EncoderBackpressureTest",

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every public golden-model entry point refuses what it cannot represent and
 names the argument (issue 10, item 4): no float is truncated, no NaN becomes 0,
 no out-of-range word wraps, no short hex word shifts lanes, no missing JSON
