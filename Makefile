@@ -13,10 +13,10 @@ COV        ?= 0
 JOBS       ?= 2
 B          ?= encoder
 BEATS      ?=
-SPLIT      ?= intra
+SPLIT      ?=
 MODE       ?=
 RECORDS    ?=
-TRACE      ?= 1
+TRACE      ?=
 DATA_DIR   ?=
 
 ifneq ($(strip $(DATA_DIR)),)
@@ -67,7 +67,7 @@ cov: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) scripts/bench.py --block $(B) $(if $(BEATS),--beats $(BEATS)) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(filter snn_if snn_eprop pipeline,$(B)),--split $(SPLIT) --trace $(TRACE)) $(if $(MODE),--mode $(MODE)) \
+	  $(if $(SPLIT),--split $(SPLIT)) $(if $(TRACE),--trace $(TRACE)) $(if $(MODE),--mode $(MODE)) \
 	  $(if $(RECORDS),--records $(RECORDS))
 
 synth: $(STAMP)
@@ -90,7 +90,7 @@ unit: $(STAMP)
 # plus the Icarus smoke subset), so it ends with one "N passed" line.
 test: $(STAMP)
 	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
-	  golden/tests verif/test_checks.py verif/test_regression.py
+	  golden/tests verif/test_checks.py verif/test_cli.py verif/test_regression.py
 
 clean:
 	rm -rf build sim_build results.xml .pytest_cache

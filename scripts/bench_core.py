@@ -11,6 +11,7 @@ summary without the keys every bench promises).
 from __future__ import annotations
 
 import fcntl
+import importlib
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
 
 from golden import data as D  # noqa: E402
 from verif.run import read_filelist, setup_verilator_env  # noqa: E402
@@ -200,3 +203,46 @@ def run_sim(cmd: list[str], cwd: Path, record) -> None:
     if rc != 0:
         raise BenchError(f"simulation failed for record {record}:\n{' '.join(cmd)}\n"
                          f"{out[-2000:]}{err[-2000:]}")
+
+
+# ------------------------------------------------------------------------ trace files
+# the bench testbenches' fixed-width trace file (19 bytes a record, verif/common/tb_bench.vh)
+_HEX = np.full(256, 255, dtype=np.uint8)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _HEX[_c] = _i
+    _HEX[ord(chr(_c).upper())] = _i
+
+
+def parse_trace(path: Path):
+    """The fixed-width trace file -> (kind, index, step, value) int64 arrays;
+    None if a line is malformed (e.g. X digits on Icarus)."""
+    raw = np.fromfile(path, dtype=np.uint8)
+    if raw.size % 19:
+        return None
+    rec = raw.reshape(-1, 19)
+    nib = _HEX[rec[:, :18]].astype(np.int64)
+    if (rec[:, 18] != 10).any() or (nib == 255).any():
+        return None
+
+    def field(a, b):
+        return nib[:, a:b] @ (16 ** np.arange(b - a - 1, -1, -1, dtype=np.int64))
+    return field(0, 2), field(2, 6), field(6, 10), field(10, 18)
+
+
+# ------------------------------------------------------------------------ block registry
+def blocks() -> dict:
+    """The bench registry: every scripts/bench_<name>.py but this core is one block module,
+    defining BLOCK (the B= name), MODES (allowed MODE values, the first the default; (None,)
+    = no MODE), WHOLE_RECORDS(a) (True: streams whole records chosen by RECORDS; False: BEATS
+    seeded random beats), USES (the optional knobs it honours among split, trace, idle_pct),
+    CORRUPT (what --corrupt-model changes) and run(a) -> summary(...).  A new block adds its
+    file; nothing else changes."""
+    here = Path(__file__).resolve().parent
+    out = {}
+    for path in sorted(here.glob("bench_*.py")):
+        if path.stem == "bench_core":
+            continue
+        m = importlib.import_module(path.stem)
+        if hasattr(m, "BLOCK"):
+            out[m.BLOCK] = m
+    return out

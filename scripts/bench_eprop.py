@@ -15,7 +15,7 @@ the 4 output membranes, tag, learned flag), the statistics registers after every
 every trace record (membranes, spikes, pseudo-derivatives, outputs, traces, errors,
 learning signals, postsynaptic factors, every applied weight lane with its delta), and at
 the end of every run the whole weight memory and the 400 accumulator words bit for bit.
-Accuracy is computed from the RTL's decisions.  Called from scripts/bench.py.
+Accuracy is computed from the RTL's decisions.  A block module of scripts/bench.py (registry: bench_core.blocks()).
 """
 
 from __future__ import annotations
@@ -34,7 +34,17 @@ from golden import rr as RR
 from golden.metrics import class_metrics, confusion
 from verif.common import eprop as VE
 
-from bench_core import run_jobs, run_sim, summary
+from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary
+
+BLOCK = "snn_eprop"
+MODES = ("infer", "learn")
+USES = ("split", "trace", "idle_pct")
+CORRUPT = "theta + 1"
+
+
+def WHOLE_RECORDS(a):
+    """MODE=learn streams whole DS2 records (RECORDS); MODE=infer draws BEATS."""
+    return a.mode == "learn"
 
 TB = "verif/eprop/tb_eprop_bench.v"
 TOP = "tb_eprop_bench"
@@ -155,7 +165,8 @@ def check_run(xs, labels, tags, p0: P.EpropParams, out: Path, trc: Path | None, 
     return bad, values, cls, cyc, ev, errors, p
 
 
-def bench_snn_eprop(a, build, parse_trace, log, build_dir: Path):
+def run(a):
+    build_dir = BUILD
     trace = bool(a.trace)
     bs = D.load_beats()
     y = D.nsvf_labels(bs.symbol)

@@ -17,7 +17,7 @@ golden/eprop.py): every stage-1 decision (class, tag, abnormal), every stage-2 d
 4 output membranes, tag, learned), with TRACE=1 every e-prop trace record, and the stage-2
 weights and accumulators at the end.  Prints cycles: per beat from the handshake of the last
 sample to the stage-1 decision and (woken beats) to the stage-2 decision, and the run's cycles
-per beat.  Called from scripts/bench.py.
+per beat.  A block module of scripts/bench.py (registry: bench_core.blocks()).
 """
 
 from __future__ import annotations
@@ -37,7 +37,16 @@ from golden import snn_if as S
 from golden.metrics import class_metrics, confusion
 from verif.common import eprop as VE
 
-from bench_core import run_jobs, run_sim, summary
+from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary
+
+BLOCK = "pipeline"
+MODES = ("infer", "learn")
+USES = ("split", "trace")          # no idle knob: the testbench back-pressures only (BP_PCT)
+CORRUPT = "theta + 1 in the e-prop model"
+
+
+def WHOLE_RECORDS(a):
+    return True
 
 TB = "verif/system/tb_pipeline_bench.v"
 TOP = "tb_pipeline_bench"
@@ -82,7 +91,8 @@ def parse(path: Path):
     return d1, d2, last, mem, fin, err
 
 
-def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
+def run(a):
+    build_dir = BUILD
     trace = bool(a.trace)
     learn = a.mode == "learn"
     if learn and a.split != "inter":

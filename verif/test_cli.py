@@ -45,6 +45,9 @@ def _bench(*args, env=None):
     (["--block", "encoder", "--records", "100"], None, ["B=encoder", "RECORDS is not used"]),
     (["--block", "snn_eprop", "--records", "100"], None, ["B=snn_eprop MODE=infer", "RECORDS is not used"]),
     (["--block", "snn_if", "--mode", "learn"], None, ["snn_if", "MODE", "screen or cascade"]),
+    (["--block", "encoder", "--mode", "infer"], None, ["encoder", "MODE is not used"]),
+    (["--block", "encoder", "--split", "inter"], None, ["B=encoder", "SPLIT is not used"]),
+    (["--block", "encoder", "--trace", "0"], None, ["B=encoder", "TRACE is not used"]),
 ])
 def test_bench_refuses_bad_arguments(args, env, words):
     r = _bench(*args, env=env)
@@ -86,30 +89,31 @@ def test_summary_refuses_missing_keys():
             C.summary(**part)
 
 
-def _bench_modules():
-    return sorted((ROOT / "scripts").glob("bench*.py"))
-
-
 def test_every_bench_summary_uses_the_builder_with_every_key():
-    """Every bench_<block> function returns a summary(...) call naming every key of
-    SUMMARY_KEYS (static: a block that forgets one fails here, without a simulation)."""
-    found = {}
-    for path in _bench_modules():
+    """Every registered block module's run() returns a summary(...) call naming every key of
+    SUMMARY_KEYS, and builds no summary as a dict literal (static: a block that forgets a key
+    fails here, without a simulation)."""
+    blocks = C.blocks()
+    assert set(blocks) >= {"encoder", "snn_if", "snn_eprop", "pipeline"}, blocks
+    for name, mod in blocks.items():
+        path = Path(mod.__file__)
         tree = ast.parse(path.read_text())
-        for fn in ast.walk(tree):
-            if not (isinstance(fn, ast.FunctionDef) and fn.name.startswith("bench_")):
-                continue
-            calls = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and getattr(c.func, "id", None) == "summary"]
-            dicts = [d for d in ast.walk(fn) if isinstance(d, ast.Dict)
-                     and any(isinstance(k, ast.Constant) and k.value == "block" for k in d.keys)]
-            assert not dicts, f"{path.name}:{fn.name} builds its summary as a dict literal"
-            if calls:
-                for c in calls:
-                    kws = {k.arg for k in c.keywords}
-                    assert set(C.SUMMARY_KEYS) <= kws, f"{path.name}:{fn.name} lacks {set(C.SUMMARY_KEYS) - kws}"
-                    block = next(k.value.value for k in c.keywords if k.arg == "block")
-                    found[block] = f"{path.name}:{fn.name}"
-    assert set(found) >= {"encoder", "snn_if", "snn_eprop", "pipeline"}, found
+        fn = next(f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "run")
+        calls = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and getattr(c.func, "id", None) == "summary"]
+        dicts = [d for d in ast.walk(fn) if isinstance(d, ast.Dict)
+                 and any(isinstance(k, ast.Constant) and k.value == "block" for k in d.keys)]
+        assert calls and not dicts, f"{path.name}: run() must return summary(...)"
+        for c in calls:
+            kws = {k.arg for k in c.keywords}
+            assert set(C.SUMMARY_KEYS) <= kws, f"{path.name}: summary lacks {set(C.SUMMARY_KEYS) - kws}"
+            assert next(k.value.value for k in c.keywords if k.arg == "block") == name
+
+
+def test_block_modules_have_one_shape():
+    for name, mod in C.blocks().items():
+        assert mod.BLOCK == name and callable(mod.run) and callable(mod.WHOLE_RECORDS)
+        assert isinstance(mod.MODES, tuple) and mod.MODES and set(mod.USES) <= {"split", "trace", "idle_pct"}
+        assert isinstance(mod.CORRUPT, str) and mod.CORRUPT
 
 
 def test_verif_run_unknown_test_errors_first(capsys):
