@@ -194,7 +194,9 @@ def run_sim(cmd: list[str], cwd: Path, record) -> None:
     testbench error line ends the bench with ``testbench error: ...`` (exit 1), so it is
     never counted as a mismatch."""
     if _CLIENT is not None:
-        rc, out, err = _CLIENT.submit(_run_cmd, cmd, str(cwd), pure=False).result()
+        # subprocess.run itself is the task: the workers need no module of this repository
+        p = _CLIENT.submit(subprocess.run, cmd, cwd=str(cwd), capture_output=True, text=True, pure=False).result()
+        rc, out, err = p.returncode, p.stdout, p.stderr
     else:
         rc, out, err = _run_cmd(cmd, str(cwd))
     tb_err = testbench_errors(out + err)
