@@ -37,6 +37,7 @@ help:
 	@echo "                                B=snn_eprop [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=232,213] [TRACE=1|0]"
 	@echo "                                B=pipeline [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=208,232] [TRACE=1|0]"
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
+	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [SCHEDULER=tcp://host:port: simulations on Dask]"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"

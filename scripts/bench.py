@@ -12,7 +12,13 @@ whole-database run take hours): a plain-Verilog bench testbench
 from a file and writes every observable event (trace entries, stream
 elements, beat registers, status pulses) to a file; this script then compares
 all of it with the vectorised golden model.  Records are simulated as
-separate runs (reset at the start of each), in parallel on the machine's cores.
+separate runs (reset at the start of each), in parallel on the machine's cores, or on a
+Dask distributed scheduler with --scheduler tcp://host:port (SCHEDULER=).
+
+This file is the command line only: the shared part is scripts/bench_core.py, and every
+block is one module scripts/bench_<name>.py found by bench_core.blocks()
+(docs/adding-a-block.md).  Every knob is checked before anything is built; a knob the
+block does not use is refused by name.
 
 Prints progress on stderr and ends with one JSON line on stdout: block, sim,
 beats, mismatches, values_compared, cycles_per_beat_mean/max, the lower bound,
