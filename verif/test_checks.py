@@ -103,3 +103,17 @@ def test_bench_on_dask_cluster_equals_local_run():
     assert "Dask scheduler" in err_d and "2 workers" in err_d, err_d
     strip = [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in (res_d, res_l)]
     assert strip[0] == strip[1] and res_l["beats"] == 50 and res_l["mismatches"] == 0
+
+
+def test_bench_testbench_error_is_reported_as_such(tmp_path):
+    """The real encoder bench testbench given +idle_pct=150 (which bench.py now refuses before
+    simulating) prints its ERROR and exits 0: run_sim reports a testbench error, not mismatches."""
+    import pytest
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_core as C
+    exe = C.build("verilator", "tb_spike_encoder_bench", "rtl/encoder/spike_encoder.f",
+                  "verif/encoder/tb_spike_encoder_bench.v")
+    (tmp_path / "x.in").write_text("")
+    with pytest.raises(C.BenchError) as ei:
+        C.run_sim(exe + [f"+in={tmp_path / 'x.in'}", f"+out={tmp_path / 'x.out'}", "+idle_pct=150"], tmp_path, 100)
+    assert "testbench error (record 100): ERROR: +idle_pct and +bp_pct must be 0..99" in str(ei.value.code)
