@@ -13,11 +13,11 @@ WAVES      ?= 0
 COV        ?= 0
 JOBS       ?= 2
 B          ?= encoder
-BEATS      ?= 2000
-SPLIT      ?= intra
+BEATS      ?=
+SPLIT      ?=
 MODE       ?=
-RECORDS    ?= all
-TRACE      ?= 1
+RECORDS    ?=
+TRACE      ?=
 DATA_DIR   ?=
 
 ifneq ($(strip $(DATA_DIR)),)
@@ -38,6 +38,7 @@ help:
 	@echo "                                B=snn_eprop [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=232,213] [TRACE=1|0]"
 	@echo "                                B=pipeline [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=208,232] [TRACE=1|0]"
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
+	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [SCHEDULER=tcp://host:port: simulations on Dask]"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
@@ -56,6 +57,7 @@ sim: $(STAMP)
 	  $(if $(filter 1,$(WAVES)),--waves) $(if $(filter 1,$(COV)),--cov)
 
 regress: $(STAMP)
+	@case "$(SIM)" in icarus|verilator) ;; *) echo "make regress: SIM must be icarus or verilator, got '$(SIM)'" >&2; exit 2;; esac
 	SIMS=$(SIM) COV=$(COV) SEED=$(SEED) $(PY) -m pytest -q -n $(JOBS) verif/test_regression.py
 
 lint: $(STAMP)
@@ -67,9 +69,9 @@ cov: $(STAMP)
 	$(PY) scripts/coverage_report.py
 
 bench: $(STAMP)
-	@$(PY) scripts/bench.py --block $(B) --beats $(BEATS) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(filter snn_if snn_eprop pipeline,$(B)),--split $(SPLIT) $(if $(MODE),--mode $(MODE)) --trace $(TRACE)) \
-	  $(if $(filter snn_eprop pipeline,$(B)),--records $(RECORDS))
+	@$(PY) scripts/bench.py --block $(B) $(if $(BEATS),--beats $(BEATS)) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(SPLIT),--split $(SPLIT)) $(if $(TRACE),--trace $(TRACE)) $(if $(MODE),--mode $(MODE)) \
+	  $(if $(RECORDS),--records $(RECORDS))
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done
@@ -91,7 +93,7 @@ unit: $(STAMP)
 # plus the Icarus smoke subset), so it ends with one "N passed" line.
 test: $(STAMP)
 	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
-	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_regression.py
+	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_cli.py verif/test_regression.py
 
 report: $(STAMP)
 	@$(PY) scripts/report.py

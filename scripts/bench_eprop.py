@@ -16,16 +16,14 @@ the 4 output membranes, tag, learned flag), the statistics registers after every
 every trace record (membranes, spikes, pseudo-derivatives, outputs, traces, errors,
 learning signals, postsynaptic factors, every applied weight lane with its delta), and at
 the end of every run the whole weight memory and the 400 accumulator words bit for bit.
-Accuracy is computed from the RTL's decisions.  Called from scripts/bench.py.
+Accuracy is computed from the RTL's decisions.  A block module of scripts/bench.py (registry: bench_core.blocks()).
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +34,18 @@ from golden import eprop as P
 from golden import rr as RR
 from golden.metrics import class_metrics, confusion
 from verif.common import eprop as VE
+
+from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary
+
+BLOCK = "snn_eprop"
+MODES = ("infer", "learn")
+USES = ("split", "trace", "idle_pct")
+CORRUPT = "theta + 1"
+
+
+def WHOLE_RECORDS(a):
+    """MODE=learn streams whole DS2 records (RECORDS); MODE=infer draws BEATS."""
+    return a.mode == "learn"
 
 TB = "verif/eprop/tb_eprop_bench.v"
 TOP = "tb_eprop_bench"
@@ -156,7 +166,8 @@ def check_run(xs, labels, tags, p0: P.EpropParams, out: Path, trc: Path | None, 
     return bad, values, cls, cyc, ev, errors, p
 
 
-def bench_snn_eprop(a, build, parse_trace, log, build_dir: Path):
+def run(a):
+    build_dir = BUILD
     trace = bool(a.trace)
     bs = D.load_beats()
     y = D.nsvf_labels(bs.symbol)
@@ -167,7 +178,7 @@ def bench_snn_eprop(a, build, parse_trace, log, build_dir: Path):
         model = "ds1"
         ad, te = D.adaptation_split(bs)
         ds2 = sorted({int(r) for r in bs.record[ad]})
-        recs = ds2 if a.records in ("", "all") else [int(r) for r in a.records.split(",")]
+        recs = ds2 if a.records is None else a.records
         if any(r not in ds2 for r in recs):
             raise SystemExit(f"RECORDS must be DS2 records: {ds2}")
         runs = []
@@ -211,10 +222,8 @@ def bench_snn_eprop(a, build, parse_trace, log, build_dir: Path):
         t0 = time.time()
         cmd = exe + [f"+in={inp}", f"+out={out}", f"+trc={trc}", f"+learn={int(a.mode == 'learn')}",
                      f"+seed={a.seed}", f"+idle_pct={a.idle_pct}", f"+bp_pct={a.bp_pct}"]
-        pr = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        run_sim(cmd, work, r)
         dt = time.time() - t0
-        if pr.returncode != 0:
-            raise SystemExit(f"simulation failed for record {r}:\n{' '.join(cmd)}\n{pr.stdout[-2000:]}{pr.stderr[-2000:]}")
         trc_bytes = trc.stat().st_size if trace and trc.exists() else 0
         res = check_run(xs, labels, idx, model_p, out, trc if trace else None, parse_trace)
         if not a.keep:
@@ -225,13 +234,12 @@ def bench_snn_eprop(a, build, parse_trace, log, build_dir: Path):
     t0 = time.time()
     results = []
     done = 0
-    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        for res in ex.map(one, runs):
-            results.append(res)
-            done += len(res[1])
-            mism = sum(int(x[3][0].sum()) for x in results)
-            log(f"{len(results)}/{len(runs)} runs, {done}/{n_all} beats, {mism} mismatching beats"
-                + (f"  (record {res[0]}: {res[3][5][:3]})" if res[3][5] else ""))
+    for res in run_jobs(one, runs, a.jobs):
+        results.append(res)
+        done += len(res[1])
+        mism = sum(int(x[3][0].sum()) for x in results)
+        log(f"{len(results)}/{len(runs)} runs, {done}/{n_all} beats, {mism} mismatching beats"
+            + (f"  (record {res[0]}: {res[3][5][:3]})" if res[3][5] else ""))
     wall = time.time() - t0
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -243,23 +251,23 @@ def bench_snn_eprop(a, build, parse_trace, log, build_dir: Path):
     errors = [e for x in results for e in x[3][5]]
     inf_mask = np.concatenate([np.arange(len(x[1])) >= x[2] for x in results])
     learn_mask = ~inf_mask
-    res = {
-        "block": "snn_eprop", "sim": a.sim, "split": a.split, "mode": a.mode, "model": model,
-        "trace": int(trace), "beats": int(n_all), "runs": len(runs),
-        "records": [x[0] for x in results],
-        "mismatches": int(bad.sum()) + (0 if not errors else 0), "errors": errors[:10],
-        "values_compared": int(sum(x[3][1] for x in results)),
-        "trace_bytes": int(sum(x[5] for x in results)),
-        "cycles_per_beat_mean": round(float(cyc[inf_mask].mean()), 1) if inf_mask.any() else None,
-        "cycles_per_beat_max": int(cyc[inf_mask].max()) if inf_mask.any() else None,
-        "cycles_per_learning_beat_mean": round(float(cyc[learn_mask].mean()), 1) if learn_mask.any() else None,
-        "cycles_per_learning_beat_max": int(cyc[learn_mask].max()) if learn_mask.any() else None,
-        "words_per_beat_mean": round(float(ev[inf_mask].mean()), 1) if inf_mask.any() else None,
-        "paper_cycles_per_beat": PAPER_CYCLES_EPROP, "goal_cycles_per_beat": PAPER_CYCLES_EPROP // 10,
-        "beats_per_second": round(n_all / sim_time * a.jobs, 1) if sim_time else None,
-        "wall_seconds": round(wall, 1),
-        "seed": a.seed, "idle_pct": a.idle_pct, "bp_pct": a.bp_pct,
-    }
+    res = summary(
+        block="snn_eprop", sim=a.sim, split=a.split, mode=a.mode, model=model,
+        trace=int(trace), beats=int(n_all), runs=len(runs),
+        records=[x[0] for x in results],
+        mismatches=int(bad.sum()) + (0 if not errors else 0), errors=errors[:10],
+        values_compared=int(sum(x[3][1] for x in results)),
+        trace_bytes=int(sum(x[5] for x in results)),
+        cycles_per_beat_mean=round(float(cyc[inf_mask].mean()), 1) if inf_mask.any() else None,
+        cycles_per_beat_max=int(cyc[inf_mask].max()) if inf_mask.any() else None,
+        cycles_per_learning_beat_mean=round(float(cyc[learn_mask].mean()), 1) if learn_mask.any() else None,
+        cycles_per_learning_beat_max=int(cyc[learn_mask].max()) if learn_mask.any() else None,
+        words_per_beat_mean=round(float(ev[inf_mask].mean()), 1) if inf_mask.any() else None,
+        paper_cycles_per_beat=PAPER_CYCLES_EPROP, goal_cycles_per_beat=PAPER_CYCLES_EPROP // 10,
+        beats_per_second=round(n_all / sim_time * a.jobs, 1) if sim_time else None,
+        wall_seconds=round(wall, 1),
+        seed=a.seed, idle_pct=a.idle_pct, bp_pct=a.bp_pct,
+    )
     if errors and not bad.any():
         res["mismatches"] = len(errors)
     yi = y[allidx]

@@ -18,16 +18,14 @@ golden/eprop.py): every stage-1 decision (class, tag, abnormal), every stage-2 d
 4 output membranes, tag, learned), with TRACE=1 every e-prop trace record, and the stage-2
 weights and accumulators at the end.  Prints cycles: per beat from the handshake of the last
 sample to the stage-1 decision and (woken beats) to the stage-2 decision, and the run's cycles
-per beat.  Called from scripts/bench.py.
+per beat.  A block module of scripts/bench.py (registry: bench_core.blocks()).
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +37,17 @@ from golden import rr as RR
 from golden import snn_if as S
 from golden.metrics import class_metrics, confusion
 from verif.common import eprop as VE
+
+from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary
+
+BLOCK = "pipeline"
+MODES = ("infer", "learn")
+USES = ("split", "trace")          # no idle knob: the testbench back-pressures only (BP_PCT)
+CORRUPT = "theta + 1 in the e-prop model"
+
+
+def WHOLE_RECORDS(a):
+    return True
 
 TB = "verif/system/tb_pipeline_bench.v"
 TOP = "tb_pipeline_bench"
@@ -83,7 +92,8 @@ def parse(path: Path):
     return d1, d2, last, mem, fin, err
 
 
-def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
+def run(a):
+    build_dir = BUILD
     trace = bool(a.trace)
     learn = a.mode == "learn"
     if learn and a.split != "inter":
@@ -102,7 +112,7 @@ def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
         default = [232, 213, 233]
     if learn:
         scored &= bs.sample >= 5 * 60 * D.FS_MITDB
-    recs = default if a.records in ("", "all") else [int(r) for r in a.records.split(",")]
+    recs = default if a.records is None else a.records
     first, delta = RR.host_inputs(bs.record, bs.sample)
     rr_all = RR.rr_bits(bs.record, bs.sample)
     banks = S.load_split(split)
@@ -136,10 +146,8 @@ def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
         t0 = time.time()
         cmd = exe + [f"+in={inp}", f"+out={out}", f"+trc={trc}", f"+learn={int(learn)}", f"+seed={a.seed}",
                      f"+bp_pct={a.bp_pct}"]
-        pr = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        run_sim(cmd, work, r)
         dt = time.time() - t0
-        if pr.returncode != 0:
-            raise SystemExit(f"simulation failed for record {r}:\n{' '.join(cmd)}\n{pr.stdout[-2000:]}{pr.stderr[-2000:]}")
         # ---- golden chain
         slots = G.encode_beats(bs.x[idx], G.default_config()).slots
         rr = rr_all[idx]
@@ -189,6 +197,8 @@ def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
         lat1 = np.array([d1[b][3] - last[b] for b in range(min(len(d1), len(last)))], np.int64)
         wb = np.flatnonzero(woken)
         lat2 = np.array([d2[k][4] - last[wb[k]] for k in range(min(len(d2), len(wb)))], np.int64)
+        # cycles per beat: between consecutive stage-1 decisions of the record
+        cyc = np.diff(np.array([t[3] for t in d1], np.int64))
         if not a.keep:
             for f in (inp, out, trc):
                 f.unlink(missing_ok=True)
@@ -199,16 +209,15 @@ def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
                 pred[b] = d2[k][0] if s_cls[b] != 0 else 0   # calibration beats the screen calls normal stay N
         return dict(record=r, n=n, bad=bad1 + bad2 + bad_t + bad_m, errors=errors, values=values,
                     lat1=lat1, lat2=lat2, cycles=fin[0] if fin else 0, woken=int(woken.sum()),
-                    gedges=fin[4] if fin else 0, idx=idx, pred=pred, dt=dt, learn=int(lab_ok.sum()),
+                    gedges=fin[4] if fin else 0, idx=idx, pred=pred, dt=dt, learn=int(lab_ok.sum()), cyc=cyc,
                     trc_bytes=trc_bytes)
 
     t0 = time.time()
     res_l = []
-    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        for res in ex.map(one, recs):
-            res_l.append(res)
-            log(f"record {res['record']}: {res['n']} beats, {res['woken']} to stage 2, "
-                f"{res['bad']} mismatches {res['errors'][:2]}")
+    for res in run_jobs(one, recs, a.jobs):
+        res_l.append(res)
+        log(f"record {res['record']}: {res['n']} beats, {res['woken']} to stage 2, "
+            f"{res['bad']} mismatches {res['errors'][:2]}")
     wall = time.time() - t0
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -218,24 +227,29 @@ def bench_pipeline(a, build, parse_trace, log, build_dir: Path):
     lat2 = np.concatenate([r["lat2"] for r in res_l])
     m = scored[idx] & (y[idx] >= 0)
     n_beats = int(sum(r["n"] for r in res_l))
-    out = {
-        "block": "pipeline", "sim": a.sim, "split": split, "mode": a.mode, "model": model,
-        "trace": int(trace), "records": recs, "beats": n_beats,
-        "mismatches": int(sum(r["bad"] for r in res_l)),
-        "errors": [e for r in res_l for e in r["errors"]][:10],
-        "values_compared": int(sum(r["values"] for r in res_l)),
-        "stage2_beats": int(sum(r["woken"] for r in res_l)),
-        "learning_beats": int(sum(r["learn"] for r in res_l)),
-        "woken_frac": round(sum(r["woken"] for r in res_l) / max(n_beats, 1), 4),
-        "latency_stage1_mean": round(float(lat1.mean()), 1) if len(lat1) else None,
-        "latency_stage1_max": int(lat1.max()) if len(lat1) else None,
-        "latency_stage2_mean": round(float(lat2.mean()), 1) if len(lat2) else None,
-        "latency_stage2_max": int(lat2.max()) if len(lat2) else None,
-        "cycles_per_beat_run": round(sum(r["cycles"] for r in res_l) / max(n_beats, 1), 1),
-        "paper_cycles_two_stage": PAPER_CYCLES_TWO_STAGE,
-        "gated_edges": int(sum(r["gedges"] for r in res_l)),
-        "wall_seconds": round(wall, 1), "seed": a.seed, "bp_pct": a.bp_pct,
-    }
+    cyc = np.concatenate([r["cyc"] for r in res_l])
+    sim_time = sum(r["dt"] for r in res_l)
+    out = summary(
+        block="pipeline", sim=a.sim, split=split, mode=a.mode, model=model,
+        trace=int(trace), records=recs, beats=n_beats,
+        mismatches=int(sum(r["bad"] for r in res_l)),
+        errors=[e for r in res_l for e in r["errors"]][:10],
+        values_compared=int(sum(r["values"] for r in res_l)),
+        stage2_beats=int(sum(r["woken"] for r in res_l)),
+        learning_beats=int(sum(r["learn"] for r in res_l)),
+        woken_frac=round(sum(r["woken"] for r in res_l) / max(n_beats, 1), 4),
+        latency_stage1_mean=round(float(lat1.mean()), 1) if len(lat1) else None,
+        latency_stage1_max=int(lat1.max()) if len(lat1) else None,
+        latency_stage2_mean=round(float(lat2.mean()), 1) if len(lat2) else None,
+        latency_stage2_max=int(lat2.max()) if len(lat2) else None,
+        cycles_per_beat_mean=round(float(cyc.mean()), 1) if len(cyc) else None,
+        cycles_per_beat_max=int(cyc.max()) if len(cyc) else None,
+        cycles_per_beat_run=round(sum(r["cycles"] for r in res_l) / max(n_beats, 1), 1),
+        beats_per_second=round(n_beats / sim_time * a.jobs, 1) if sim_time else None,
+        paper_cycles_two_stage=PAPER_CYCLES_TWO_STAGE,
+        gated_edges=int(sum(r["gedges"] for r in res_l)),
+        wall_seconds=round(wall, 1), seed=a.seed, bp_pct=a.bp_pct,
+    )
     if m.any() and (pred[m] >= 0).all():
         mt = class_metrics(confusion(y[idx][m], pred[m], 4))
         out["rtl_two_stage_accuracy"] = {

@@ -330,6 +330,46 @@ def run(name: str, sim: str, seed: int | None = None, waves: bool = False, cov: 
     return ntests, nfail, test_dir
 
 
+# environment knobs the tests read (make exports its command-line variables); a reproduce
+# line names every one that is set
+REPRO_ENV = ("RECORDS", "IDLE_PCT", "BP_PCT", "BEATS_PER_RECORD")
+
+
+def reproduce_line(test: str, sim: str, seed: int, waves: bool = False, cov: bool = False,
+                   env=None) -> str:
+    env = os.environ if env is None else env
+    parts = [f"make sim TEST={test} SIM={sim} SEED={seed}"]
+    data = env.get("DATA_DIR") or env.get("ECG_DATA_DIR")
+    if data:
+        parts.append(f"DATA_DIR={shlex.quote(data)}")
+    parts += [f"{k}={shlex.quote(env[k])}" for k in REPRO_ENV if env.get(k)]
+    if waves:
+        parts.append("WAVES=1")
+    if cov:
+        parts.append("COV=1")
+    return " ".join(parts)
+
+
+def data_precheck(test: str) -> str | None:
+    """The data error a test reading MIT-BIH beats would hit inside the simulation (and
+    leave in sim.log only), as a short message naming DATA_DIR / ECG_DATA_DIR; None if fine."""
+    mod = ROOT / (TESTS[test].module.replace(".", "/") + ".py")
+    try:
+        src = mod.read_text()
+    except OSError:
+        return None
+    if "golden import data" not in src and "golden.data" not in src and "load_beats" not in src:
+        return None
+    sys.path.insert(0, str(ROOT))
+    from golden import data as D
+    try:
+        D.mitdb_dir()
+    except D.DataError as e:
+        return (f"data error: {e}\n[run] (point DATA_DIR=<dir holding mitdb/> at the data; make exports it "
+                f"to the tests as ECG_DATA_DIR)")
+    return None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--test", "-t")
@@ -343,9 +383,16 @@ def main(argv=None) -> int:
         for n, t in TESTS.items():
             print(f"{n:24s} {t.doc}")
         return 0
+    if a.test not in TESTS:
+        print(f"[run] unknown test {a.test!r}; `python -m verif.run --list` lists them: {', '.join(TESTS)}",
+              file=sys.stderr, flush=True)
+        return 2
+    err = data_precheck(a.test)
+    if err:
+        print(f"[run] {err}", file=sys.stderr, flush=True)
+        return 2
     seed = a.seed if a.seed is not None else int(time.time()) % 100000
-    repro = (f"make sim TEST={a.test} SIM={a.sim} SEED={seed}"
-             + (" WAVES=1" if a.waves else "") + (" COV=1" if a.cov else ""))
+    repro = reproduce_line(a.test, a.sim, seed, a.waves, a.cov)
     print(f"[run] {a.test} on {a.sim}, seed {seed}  (reproduce: {repro})", flush=True)
     t0 = time.time()
     try:

@@ -88,3 +88,33 @@ def test_bench_snn_eprop_detects_corrupted_model():
     """The bulk comparison must fail when the golden model is wrong (theta + 1)."""
     code, res, _ = _bench_snn_eprop("--corrupt-model")
     assert code == 1 and res["mismatches"] > 10
+
+
+TIMING_KEYS = {"beats_per_second", "sim_cycles_per_second", "beats_per_second_end_to_end", "wall_seconds"}
+
+
+def test_bench_on_dask_cluster_equals_local_run():
+    """The job runner on a local two-worker Dask cluster (--scheduler) gives the JSON of the
+    local thread pool, timing keys aside."""
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        code_d, res_d, err_d = _bench("--beats", "50", "--scheduler", cl.scheduler_address)
+    code_l, res_l, err_l = _bench("--beats", "50")
+    assert code_d == 0 and code_l == 0, err_d + err_l
+    assert "Dask scheduler" in err_d and "2 workers" in err_d, err_d
+    strip = [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in (res_d, res_l)]
+    assert strip[0] == strip[1] and res_l["beats"] == 50 and res_l["mismatches"] == 0
+
+
+def test_bench_testbench_error_is_reported_as_such(tmp_path):
+    """The real encoder bench testbench given +idle_pct=150 (which bench.py now refuses before
+    simulating) prints its ERROR and exits 0: run_sim reports a testbench error, not mismatches."""
+    import pytest
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_core as C
+    exe = C.build("verilator", "tb_spike_encoder_bench", "rtl/encoder/spike_encoder.f",
+                  "verif/encoder/tb_spike_encoder_bench.v")
+    (tmp_path / "x.in").write_text("")
+    with pytest.raises(C.BenchError) as ei:
+        C.run_sim(exe + [f"+in={tmp_path / 'x.in'}", f"+out={tmp_path / 'x.out'}", "+idle_pct=150"], tmp_path, 100)
+    assert "testbench error (record 100): ERROR: +idle_pct and +bp_pct must be 0..99" in str(ei.value.code)

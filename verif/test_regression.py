@@ -17,6 +17,9 @@ from verif.run import REGRESSION, TESTS, run
 SEED = int(os.environ.get("SEED") or 1)
 COV = os.environ.get("COV", "0") == "1"
 SIMS = [s for s in os.environ.get("SIMS", "verilator").split(",") if s]
+_BAD_SIMS = [s for s in SIMS if s not in ("icarus", "verilator")]
+if _BAD_SIMS:
+    raise pytest.UsageError(f"SIMS: unknown simulator(s) {', '.join(_BAD_SIMS)}; use icarus and/or verilator")
 
 CASES = [(t, s) for s in SIMS for t in REGRESSION]
 if os.environ.get("SMOKE_ICARUS", "0") == "1" and "icarus" not in SIMS:
