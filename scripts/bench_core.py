@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The shared part of `make bench`: argument checks, build, run, testbench-error
 detection and the one summary builder every block's JSON comes from.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`make bench B=encoder`: real beats through the spike encoder RTL, every value compared.
 
     make bench B=encoder [BEATS=N|all] [SIM=verilator|icarus] [SEED=n] [IDLE_PCT=..] [BP_PCT=..]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The make/bench/verif.run interface refuses what it cannot honour, before any simulation.
 
 Every case here fails before a build starts (seconds each): bad knobs, variables a block

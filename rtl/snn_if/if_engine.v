@@ -531,22 +531,24 @@ wire [N_IN-1:0] entry_bm = (entry_layer == L2) ? fired1_ext :
 
 wire [N_IN-1:0]  ffs_in    = entry ? entry_bm : pend_reg;
 wire [1:0]       src_layer = entry ? entry_layer : layer_reg;
+wire [N_IN-1:0]  ffs_flag  = (src_layer == L2) ? dbl1_ext :     // count 2 of each source
+                            (src_layer == L3) ? dbl2_ext : {N_IN{1'b0}};
 wire             ffs_any;
 wire [SRC_W-1:0] ffs_idx;
 wire [N_IN-1:0]  ffs_rest;                                  // the visited source leaves the set
+wire             ffs_dbl;                                   // its count is 2
 
-if_ffs #(
+if_ffs_tree #(
     .W     (N_IN),
     .IDX_W (SRC_W)
 ) ffs_inst (
-    .in   (ffs_in),
-    .any  (ffs_any),
-    .idx  (ffs_idx),
-    .rest (ffs_rest)
+    .in      (ffs_in),
+    .flag    (ffs_flag),
+    .any     (ffs_any),
+    .idx     (ffs_idx),
+    .rest    (ffs_rest),
+    .flag_at (ffs_dbl)
 );
-
-wire ffs_dbl = (src_layer == L2) ? dbl1_ext[ffs_idx] :
-               (src_layer == L3) ? dbl2_ext[ffs_idx] : 1'b0;
 
 
 // ---------------------------------------------------------------------------------------------

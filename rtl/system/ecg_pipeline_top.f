@@ -1,6 +1,7 @@
 +incdir+rtl/common
 rtl/encoder/spike_encoder.v
 rtl/snn_if/if_ffs.v
+rtl/snn_if/if_ffs_tree.v
 rtl/snn_if/if_neuron_update.v
 rtl/snn_if/if_weight_mem.v
 rtl/snn_if/if_axil_regs.v
