@@ -9,6 +9,8 @@ STAMP      := .venv/.requirements.sha
 TEST       ?= encoder
 SIM        ?= verilator
 SEED       ?=
+TOP        ?=
+DEVICE     ?= 85k
 WAVES      ?= 0
 COV        ?= 0
 JOBS       ?= 2
@@ -24,7 +26,7 @@ ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
 endif
 
-.PHONY: help setup sim regress lint cov bench synth formats formats-check unit test spikes report clean
+.PHONY: help setup sim regress lint cov bench synth pnr formats formats-check unit test spikes report clean
 
 help:
 	@echo "make setup                      install system packages (root/sudo) and the .venv"
@@ -40,6 +42,7 @@ help:
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
 	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [SCHEDULER=tcp://host:port: simulations on Dask]"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
+	@echo "make pnr [TOP=..] [DEVICE=85k] [SEED=1]  ECP5 synthesis + nextpnr of every top, Fmax table"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
@@ -75,6 +78,9 @@ bench: $(STAMP)
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done
+
+pnr: $(STAMP)
+	@$(PY) scripts/pnr.py $(if $(TOP),--top $(TOP)) --device $(DEVICE) --seed $(or $(SEED),1)
 
 spikes: $(STAMP)
 	@$(PY) scripts/spike_stats.py
