@@ -100,6 +100,31 @@ TESTS: dict[str, SimTest] = {
         toplevel="click_element", filelist="rtl/wakeup/wakeup_path.f",
         module="verif.wakeup.test_wakeup_path", testcase="ClickElementTest",
         doc="bare Click element: early requests held until ack_out, reset with a request waiting"),
+    "axil_checker": SimTest(
+        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
+        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 0},
+        testcase="AxilCheckerGoodSlaveTest", smoke=True,
+        doc="AXI4-Lite agent on a correct slave: delayed responses, exact read-back, protocol checker silent"),
+    "axil_broken_slave_1": SimTest(
+        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
+        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 1},
+        testcase="AxilCheckerBrokenSlaveTest", smoke=True,
+        doc="broken slave (rvalid dropped without rready): the protocol checker must fail (expect_error)"),
+    "axil_broken_slave_2": SimTest(
+        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
+        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 2},
+        testcase="AxilCheckerBrokenSlaveTest", smoke=False,
+        doc="broken slave (bvalid dropped without bready): the protocol checker must fail (expect_error)"),
+    "axil_broken_slave_3": SimTest(
+        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
+        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 3},
+        testcase="AxilCheckerBrokenSlaveTest", smoke=False,
+        doc="broken slave (a second B response): the protocol checker must fail (expect_error)"),
+    "axil_broken_slave_4": SimTest(
+        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
+        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 4},
+        testcase="AxilCheckerBrokenSlaveTest", smoke=False,
+        doc="broken slave (rdata changed while stalled): the protocol checker must fail (expect_error)"),
     "rr": SimTest(
         toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit", umbrella=True,
         doc="every RR-unit test"),

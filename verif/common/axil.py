@@ -23,6 +23,7 @@ drops the accesses in flight.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from cocotb.triggers import FallingEdge, RisingEdge
@@ -69,7 +70,11 @@ class AxilMasterDriver(uvm_driver):
     and publishes the completed access on ``ap``.
 
     Config: ``dut``, ``clk``, ``rst``, optional ``prefix`` (default ``s_axil``),
-    ``timeout`` cycles per access (default 1000: a hung bus fails loudly)."""
+    ``timeout`` cycles per access (default 1000: a hung bus fails loudly),
+    ``resp_delay`` N (default 0: ``bready``/``rready`` high from the start of the access): with
+    N > 0 the response channel is back-pressured: ``bready``/``rready`` stay low until the
+    response has waited 1 + a random 0..N cycles (one access in five 1 + 2N..4N, a long
+    stall), drawn from the run's seed (``knobs.rng("axil_resp")``, or seed 1)."""
 
     def build_phase(self):
         self.ap = uvm_analysis_port("ap", self)
@@ -82,6 +87,25 @@ class AxilMasterDriver(uvm_driver):
             "awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp", "bvalid",
             "bready", "araddr", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready")}
         self.prot = [getattr(self.dut, f"{p}_{n}") for n in ("awprot", "arprot") if hasattr(self.dut, f"{p}_{n}")]
+        self.resp_delay = int(cfg_get(self, "resp_delay", 0))
+        if self.resp_delay < 0:
+            raise ValueError(f"resp_delay must be >= 0 cycles, got {self.resp_delay}")
+        knobs = cfg_get(self, "knobs", None)
+        self.delay_rng = knobs.rng("axil_resp") if knobs is not None else random.Random(1)
+        self.resp_stall_cycles = 0      # cycles a valid response waited for our ready
+
+    def report_phase(self):
+        if self.resp_delay:
+            self.logger.info(f"AXI4-Lite response back-pressure: resp_delay {self.resp_delay}, "
+                             f"{self.resp_stall_cycles} cycles a valid response waited for ready")
+
+    def _draw_delay(self) -> int:
+        n = self.resp_delay
+        if n == 0:
+            return 0
+        if self.delay_rng.random() < 0.2:
+            return self.delay_rng.randint(2 * n, 4 * n)
+        return self.delay_rng.randint(0, n)
 
     def start_of_simulation_phase(self):
         for n in ("awvalid", "wvalid", "bready", "arvalid", "rready"):
@@ -108,10 +132,12 @@ class AxilMasterDriver(uvm_driver):
     async def _write(self, item):
         s = self.s
         s["awaddr"].value, s["wdata"].value, s["wstrb"].value = item.addr, item.data, item.strb
-        s["awvalid"].value, s["wvalid"].value, s["bready"].value = 1, 1, 1
+        wait = self._draw_delay()
+        ready = 1 if self.resp_delay == 0 else 0
+        s["awvalid"].value, s["wvalid"].value, s["bready"].value = 1, 1, ready
         aw_done = w_done = False
         item.resp = None
-        for _ in range(self.timeout):
+        for _ in range(self.timeout + 4 * self.resp_delay):
             await FallingEdge(self.clk)
             if _bit(self.rst):
                 await RisingEdge(self.clk)
@@ -119,9 +145,15 @@ class AxilMasterDriver(uvm_driver):
                 return
             aw_hs = not aw_done and _bit(s["awready"])
             w_hs = not w_done and _bit(s["wready"])
-            b_hs = _bit(s["bvalid"])
+            b_hs = _bit(s["bvalid"]) and ready
             resp = s["bresp"].value.to_unsigned() if b_hs else None
+            if _bit(s["bvalid"]) and not ready:
+                self.resp_stall_cycles += 1
+                wait -= 1
             await RisingEdge(self.clk)
+            if not ready and wait < 0:
+                ready = 1
+                s["bready"].value = 1
             if aw_hs:
                 aw_done = True
                 s["awvalid"].value = 0
@@ -137,20 +169,28 @@ class AxilMasterDriver(uvm_driver):
     async def _read(self, item):
         s = self.s
         s["araddr"].value = item.addr
-        s["arvalid"].value, s["rready"].value = 1, 1
+        wait = self._draw_delay()
+        ready = 1 if self.resp_delay == 0 else 0
+        s["arvalid"].value, s["rready"].value = 1, ready
         ar_done = False
         item.resp = None
-        for _ in range(self.timeout):
+        for _ in range(self.timeout + 4 * self.resp_delay):
             await FallingEdge(self.clk)
             if _bit(self.rst):
                 await RisingEdge(self.clk)
                 await self._abandon()
                 return
             ar_hs = not ar_done and _bit(s["arready"])
-            r_hs = _bit(s["rvalid"])
+            r_hs = _bit(s["rvalid"]) and ready
             data = s["rdata"].value.to_unsigned() if r_hs else None
             resp = s["rresp"].value.to_unsigned() if r_hs else None
+            if _bit(s["rvalid"]) and not ready:
+                self.resp_stall_cycles += 1
+                wait -= 1
             await RisingEdge(self.clk)
+            if not ready and wait < 0:
+                ready = 1
+                s["rready"].value = 1
             if ar_hs:
                 ar_done = True
                 s["arvalid"].value = 0
@@ -161,6 +201,20 @@ class AxilMasterDriver(uvm_driver):
         raise AssertionError(f"AXI4-Lite: read of 0x{item.addr:x} got no response within {self.timeout} cycles")
 
 
+class AxilProtocolError(AssertionError):
+    """The slave (or master) broke an AXI4-Lite handshake rule; raised by :class:`AxilMonitor`."""
+
+
+# channel -> (valid, ready, payload signals)
+_CHANNELS = {
+    "AW": ("awvalid", "awready", ("awaddr",)),
+    "W": ("wvalid", "wready", ("wdata", "wstrb")),
+    "AR": ("arvalid", "arready", ("araddr",)),
+    "B": ("bvalid", "bready", ("bresp",)),
+    "R": ("rvalid", "rready", ("rdata", "rresp")),
+}
+
+
 class AxilMonitor(uvm_monitor):
     """Passive AXI4-Lite monitor (any master, AW and W in either order, one
     outstanding access per channel or more: responses are matched in order).
@@ -168,7 +222,14 @@ class AxilMonitor(uvm_monitor):
     Publishes on ``ap`` every completed access (:class:`AxilAccess`, with its
     response and, for reads, the read data) and on ``req_ap`` every access in
     the cycle the slave executes it (``resp`` None; for reads ``data`` 0).  Config: ``dut``, ``clk``,
-    ``rst``, optional ``prefix`` (default ``s_axil``)."""
+    ``rst``, optional ``prefix`` (default ``s_axil``).
+
+    Protocol checker (raises :class:`AxilProtocolError` naming the rule, channel, cycle and
+    values): on every channel a valid that was high without its ready stays high, with the same
+    payload, until the handshake; a B (R) response is valid only while an accepted write (read)
+    is waiting for it, so there is no response without a request, no second response to one
+    access, and the response valid falls after its handshake unless another access was
+    accepted.  Nothing is checked while ``rst`` is high."""
 
     def build_phase(self):
         self.ap = uvm_analysis_port("ap", self)
@@ -182,17 +243,51 @@ class AxilMonitor(uvm_monitor):
             "bready", "araddr", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready")}
         self.accesses = 0
         self.stall_cycles = 0           # cycles with a valid and no ready on AW, W or AR
+        self.resp_stall_cycles = 0      # cycles with a response valid and its ready low (B, R)
+
+    def _snapshot(self):
+        s, snap = self.s, {}
+        for ch, (v, r, pay) in _CHANNELS.items():
+            snap[ch] = (_bit(s[v]), _bit(s[r]), tuple(s[n].value.to_unsigned() if _bit(s[v]) else None
+                                                      for n in pay))
+        return snap
+
+    def _check(self, prev, now, cycle, wr, rd):
+        for ch, (pv, pr, ppay) in prev.items():
+            nv, _, npay = now[ch]
+            if pv and not pr:
+                if not nv:
+                    raise AxilProtocolError(f"AXI4-Lite {ch}: {_CHANNELS[ch][0]} fell at cycle {cycle} "
+                                            f"without a handshake (payload {ppay})")
+                if npay != ppay:
+                    raise AxilProtocolError(f"AXI4-Lite {ch}: payload changed while stalled at cycle "
+                                            f"{cycle}: {ppay} -> {npay}")
+        if now["B"][0] and not wr:
+            raise AxilProtocolError(f"AXI4-Lite B: bvalid at cycle {cycle} with no accepted write "
+                                    f"waiting for a response (resp {now['B'][2]})")
+        if now["R"][0] and not rd:
+            raise AxilProtocolError(f"AXI4-Lite R: rvalid at cycle {cycle} with no accepted read "
+                                    f"waiting for a response (data/resp {now['R'][2]})")
 
     async def run_phase(self):
         s = self.s
         aw, w, wr, rd = [], [], [], []  # pending AW, W, executed writes awaiting B, reads awaiting R
         cycle = 0
+        prev = None
         while True:
             await FallingEdge(self.clk)
             cycle += 1
             if _bit(self.rst):
                 aw.clear(), w.clear(), wr.clear(), rd.clear()
+                prev = None
                 continue
+            now = self._snapshot()
+            if prev is not None:
+                self._check(prev, now, cycle, wr, rd)
+            prev = now
+            for ch in ("B", "R"):
+                if now[ch][0] and not now[ch][1]:
+                    self.resp_stall_cycles += 1
             # responses first: a response in this cycle belongs to an earlier request
             if _bit(s["bvalid"]) and _bit(s["bready"]) and wr:
                 a = wr.pop(0)

@@ -601,6 +601,7 @@ class EpropBaseTest(uvm_test):
     IDLE_PCT = 10
     BP_PCT = 10
     REQUIRE: dict = {}
+    AXIL_RESP_DELAY = 0             # bready/rready held low 1 + 0..N cycles (0: off)
     TRACE_BUILD = 1                  # the TRACE_EN value the test needs
 
     def build_phase(self):
@@ -611,6 +612,8 @@ class EpropBaseTest(uvm_test):
         self.prng = self.knobs.rng("test")
         ConfigDB().set(self, "env", "dut", self.dut)
         ConfigDB().set(self, "env", "knobs", self.knobs)
+        # response back-pressure of the AXI4-Lite master (verif/common/axil.py, resp_delay)
+        ConfigDB().set(self, "env.axil_drv", "resp_delay", self.AXIL_RESP_DELAY)
         self.env = EpropEnv("env", self)
 
     def end_of_elaboration_phase(self):
@@ -934,6 +937,8 @@ class EpropBadAxiTest(EpropBaseTest):
     of write-only registers, partial strobes, MEM_ADDR word > 402 (every bank), writes and
     memory reads while a beat is processed (SLVERR): no side effects (CTRL, MEM_ADDR, the
     weights and the accumulators read back, later beats still match)."""
+
+    AXIL_RESP_DELAY = 8
 
     IDLE_PCT = 0
     BP_PCT = 0

@@ -571,6 +571,7 @@ class IfBaseTest(uvm_test):
     IDLE_PCT = 10
     BP_PCT = 10
     REQUIRE: dict = {}
+    AXIL_RESP_DELAY = 0             # bready/rready held low 1 + 0..N cycles (0: off)
 
     def build_phase(self):
         self.dut = cocotb.top
@@ -580,6 +581,8 @@ class IfBaseTest(uvm_test):
         self.tag_rng = self.knobs.rng("tags")
         ConfigDB().set(self, "env", "dut", self.dut)
         ConfigDB().set(self, "env", "knobs", self.knobs)
+        # response back-pressure of the AXI4-Lite master (verif/common/axil.py, resp_delay)
+        ConfigDB().set(self, "env.axil_drv", "resp_delay", self.AXIL_RESP_DELAY)
         self.env = IfEnv("env", self)
 
     def end_of_elaboration_phase(self):
@@ -794,6 +797,8 @@ class IfBadAxiTest(IfBaseTest):
     memory word address, writes and memory reads while a beat is processed
     (SLVERR, no effect: CTRL, MEM_ADDR and the memory are read back, and the
     beats still match the model)."""
+
+    AXIL_RESP_DELAY = 8
 
     IDLE_PCT = 0
     BP_PCT = 0

@@ -1,0 +1,1 @@
+verif/common/axil_check/axil_fault_slave.v
