@@ -26,7 +26,7 @@ ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
 endif
 
-.PHONY: help setup sim regress lint cov bench synth pnr formats formats-check unit test spikes report clean
+.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check unit test spikes report clean
 
 help:
 	@echo "make setup                      install system packages (root/sudo) and the .venv"
@@ -43,6 +43,7 @@ help:
 	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [SCHEDULER=tcp://host:port: simulations on Dask]"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
 	@echo "make pnr [TOP=..] [DEVICE=85k] [SEED=1]  ECP5 synthesis + nextpnr of every top, Fmax table"
+	@echo "make formal                     SymbiYosys: AXI4-Lite properties of if_axil_regs (both configurations)"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
@@ -81,6 +82,9 @@ synth: $(STAMP)
 
 pnr: $(STAMP)
 	@$(PY) scripts/pnr.py $(if $(TOP),--top $(TOP)) --device $(DEVICE) --seed $(or $(SEED),1)
+
+formal: $(STAMP)
+	@$(PY) scripts/formal.py
 
 spikes: $(STAMP)
 	@$(PY) scripts/spike_stats.py
