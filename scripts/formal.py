@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """make formal: run every SymbiYosys job of the repository (rtl/**/formal/*.sby).
 
     python scripts/formal.py                    every job; exit 1 if any fails
