@@ -66,7 +66,11 @@ def run_top(top, flist, target, args):
     m = re.search(r"\bmodule\s+%s\b(.*?)\b(?:input|output|inout)\b" % re.escape(top), src, re.S)
     chparam = (" -chparam TRACE_EN 0"
                if m and re.search(r"\bparameter\s+TRACE_EN\b", m.group(1)) else "")
-    ys = ("read_verilog -defer -DSYNTHESIS %s %s %s\n"
+    # the clock gate in its ECP5 form (DCCA; the latch gate has none) where the top has one
+    if m and re.search(r"\bparameter\s+GATE_KIND\b", m.group(1)):
+        chparam += " -chparam GATE_KIND 2"
+    ys = ("read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v\n"
+          "read_verilog -defer -DSYNTHESIS %s %s %s\n"
           "hierarchy -check -top %s%s\n"
           "synth_ecp5 -top %s -json %s/%s.json\n"
           "tee -q -o %s/stat.txt stat -top %s\n"

@@ -29,7 +29,8 @@ module ecg_pipeline_top #(
     parameter CNT_W        = 32,
     // 1: drive the three trace ports (verification); 0: tie them to zero
     parameter TRACE_EN     = 0,
-    parameter USE_BUFGCE   = 0,
+    // synthesis form of the stage-2 clock gate: 0 latch, 1 Xilinx BUFGCE, 2 Lattice ECP5 DCCA
+    parameter GATE_KIND    = 0,
     // optional $readmemh images: IF-engine banks 0..3 and the e-prop weight image
     parameter INIT_BANK0   = "",
     parameter INIT_BANK1   = "",
@@ -189,7 +190,7 @@ ecg_stage1_top #(
     .AXIL_ADDR_W (AXIL_ADDR_W),
     .CNT_W       (CNT_W),
     .TRACE_EN    (TRACE_EN),
-    .USE_BUFGCE  (USE_BUFGCE),
+    .GATE_KIND   (GATE_KIND),
     .INIT_BANK0  (INIT_BANK0),
     .INIT_BANK1  (INIT_BANK1),
     .INIT_BANK2  (INIT_BANK2),

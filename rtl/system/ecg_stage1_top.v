@@ -38,8 +38,8 @@ module ecg_stage1_top #(
     parameter CNT_W       = 32,
     // 1: drive both trace ports (encoder and engine, verification); 0: tie them to zero
     parameter TRACE_EN    = 0,
-    // 1: the stage-2 clock gate becomes a Xilinx BUFGCE in synthesis
-    parameter USE_BUFGCE  = 0,
+    // synthesis form of the stage-2 clock gate: 0 latch, 1 Xilinx BUFGCE, 2 Lattice ECP5 DCCA
+    parameter GATE_KIND   = 0,
     // optional $readmemh images preloading the engine's weight banks 0..3 ("" = none)
     parameter INIT_BANK0  = "",
     parameter INIT_BANK1  = "",
@@ -464,7 +464,7 @@ wakeup_path #(
     .DATA_W     (SLOTS + N_RR),
     .TAG_W      (TAG_W),
     .CNT_W      (CNT_W),
-    .USE_BUFGCE (USE_BUFGCE)
+    .GATE_KIND  (GATE_KIND)
 ) wake_inst (
     .clk               (clk),
     .rst               (rst),

@@ -10,13 +10,16 @@
 // only whole clock pulses and no glitch.  Latency: en sampled in cycle n (at the end of the low
 // phase, i.e. just before rising edge n+1) decides whether gclk has rising edge n+1; an en that
 // is low for a whole low phase suppresses the following rising edge entirely.  Simulation (both
-// simulators) always uses this latch model.  With USE_BUFGCE = 1 and SYNTHESIS defined the gate
-// is instead a Xilinx BUFGCE global clock buffer, whose clock enable has the same
-// rising-edge-granular, glitch-free behaviour (for Vivado; the open-source flow keeps the latch).
+// simulators) always uses this latch model.  In synthesis (SYNTHESIS defined) GATE_KIND picks the
+// target's form: 0 the latch + AND gate (ASIC flows, Yosys synth_xilinx); 1 a Xilinx 7-series
+// BUFGCE global clock buffer (Vivado); 2 a Lattice ECP5 DCCA clock buffer with clock enable
+// (Yosys synth_ecp5 + nextpnr, which reject the latch).  Both buffers switch their output only
+// while the clock is low, the same rising-edge-granular, glitch-free behaviour as the latch.
 
 module clock_gate #(
-    // 1: map to a Xilinx 7-series BUFGCE in synthesis; 0: latch + AND gate (always in simulation)
-    parameter USE_BUFGCE = 0
+    // synthesis form of the gate: 0 latch + AND, 1 Xilinx BUFGCE, 2 Lattice ECP5 DCCA
+    // (simulation always uses the latch model)
+    parameter GATE_KIND = 0
 ) (
     input  wire clk,     // free-running clock
     input  wire en,      // enable, launched by clk (sampled while clk is low)
@@ -25,26 +28,34 @@ module clock_gate #(
 
 `ifndef SYNTHESIS
 initial begin
-    if (USE_BUFGCE != 0 && USE_BUFGCE != 1) begin
-        $error("clock_gate: USE_BUFGCE=%0d must be 0 or 1", USE_BUFGCE);
+    if (GATE_KIND < 0 || GATE_KIND > 2) begin
+        $error("clock_gate: GATE_KIND=%0d must be 0 (latch), 1 (BUFGCE) or 2 (DCCA)", GATE_KIND);
         $finish;
     end
 end
 `endif
 
 `ifdef SYNTHESIS
-localparam MAP_BUFGCE = USE_BUFGCE;
+localparam MAP_KIND = GATE_KIND;
 `else
-localparam MAP_BUFGCE = 0;                              // simulation: always the latch model
+localparam MAP_KIND = 0;                                // simulation: always the latch model
 `endif
 
 generate
-if (MAP_BUFGCE != 0) begin : gen_bufgce
+if (MAP_KIND == 1) begin : gen_bufgce
 `ifdef SYNTHESIS
     BUFGCE bufgce_inst (
         .I  (clk),
         .CE (en),
         .O  (gclk)
+    );
+`endif
+end else if (MAP_KIND == 2) begin : gen_dcca
+`ifdef SYNTHESIS
+    DCCA dcca_inst (
+        .CLKI (clk),
+        .CE   (en),
+        .CLKO (gclk)
     );
 `endif
 end else begin : gen_latch

@@ -33,8 +33,9 @@ module wakeup_path #(
     parameter TAG_W      = 16,
     // width of the statistics counters (they wrap around)
     parameter CNT_W      = 32,
-    // 1: the clock gate becomes a Xilinx BUFGCE in synthesis (simulation: always the latch gate)
-    parameter USE_BUFGCE = 0
+    // synthesis form of the clock gate (rtl/wakeup/clock_gate.v): 0 latch, 1 Xilinx BUFGCE,
+    // 2 Lattice ECP5 DCCA (simulation: always the latch gate)
+    parameter GATE_KIND  = 0
 ) (
     input  wire              clk,
     input  wire              rst,                 // synchronous, active high
@@ -88,8 +89,8 @@ initial begin
         $error("wakeup_path: CNT_W=%0d must be 1..64", CNT_W);
         $finish;
     end
-    if (USE_BUFGCE != 0 && USE_BUFGCE != 1) begin
-        $error("wakeup_path: USE_BUFGCE=%0d must be 0 or 1", USE_BUFGCE);
+    if (GATE_KIND < 0 || GATE_KIND > 2) begin
+        $error("wakeup_path: GATE_KIND=%0d must be 0, 1 or 2", GATE_KIND);
         $finish;
     end
 end
@@ -147,7 +148,7 @@ assign stage2_valid = req_out ^ ack_out;
 wire gate_en = ((stage2_valid || cfg_wake) && !rst) || rst_d_reg;
 
 clock_gate #(
-    .USE_BUFGCE (USE_BUFGCE)
+    .GATE_KIND  (GATE_KIND)
 ) clock_gate_inst (
     .clk  (clk),
     .en   (gate_en),
