@@ -117,6 +117,12 @@ def main(argv=None) -> int:
     finally:
         C.use_scheduler(None)
     print(json.dumps(res))
+    if not a.corrupt_model:         # the summary, for `make report` (scripts/report.py)
+        run = a.block if a.block == "encoder" else "_".join(
+            str(x) for x in (a.block, res.get("split", a.split), res.get("mode", a.mode)) if x)
+        out = ROOT / "build" / "bench" / "results"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{run}.json").write_text(json.dumps(res) + "\n")
     return 0 if res["mismatches"] == 0 else 1
 
 
