@@ -44,6 +44,12 @@ class SimTest:
 _ENC = dict(toplevel="spike_encoder", filelist="rtl/encoder/spike_encoder.f",
             module="verif.encoder.test_spike_encoder", parameters={"TRACE_EN": 1})
 
+# the AXI4-Lite agent against verif/common/axil_check/axil_fault_slave.v; FAULT -> the rule it breaks
+_AXIL_CHK = dict(toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
+                 module="verif.common.axil_check.test_axil_checker")
+AXIL_FAULTS = {1: "rvalid dropped without rready", 2: "bvalid dropped without bready",
+               3: "a second B response", 4: "rdata changed while stalled"}
+
 _WAKE = dict(toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f", module="verif.wakeup.test_wakeup_path")
 _SNN = dict(toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
             parameters={"TRACE_EN": 1})
@@ -101,30 +107,12 @@ TESTS: dict[str, SimTest] = {
         module="verif.wakeup.test_wakeup_path", testcase="ClickElementTest",
         doc="bare Click element: early requests held until ack_out, reset with a request waiting"),
     "axil_checker": SimTest(
-        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
-        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 0},
-        testcase="AxilCheckerGoodSlaveTest", smoke=True,
+        **_AXIL_CHK, parameters={"FAULT": 0}, testcase="AxilCheckerGoodSlaveTest", smoke=True,
         doc="AXI4-Lite agent on a correct slave: delayed responses, exact read-back, protocol checker silent"),
-    "axil_broken_slave_1": SimTest(
-        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
-        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 1},
-        testcase="AxilCheckerBrokenSlaveTest", smoke=True,
-        doc="broken slave (rvalid dropped without rready): the protocol checker must fail (expect_error)"),
-    "axil_broken_slave_2": SimTest(
-        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
-        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 2},
-        testcase="AxilCheckerBrokenSlaveTest", smoke=False,
-        doc="broken slave (bvalid dropped without bready): the protocol checker must fail (expect_error)"),
-    "axil_broken_slave_3": SimTest(
-        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
-        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 3},
-        testcase="AxilCheckerBrokenSlaveTest", smoke=False,
-        doc="broken slave (a second B response): the protocol checker must fail (expect_error)"),
-    "axil_broken_slave_4": SimTest(
-        toplevel="axil_fault_slave", filelist="verif/common/axil_check/axil_fault_slave.f",
-        module="verif.common.axil_check.test_axil_checker", parameters={"FAULT": 4},
-        testcase="AxilCheckerBrokenSlaveTest", smoke=False,
-        doc="broken slave (rdata changed while stalled): the protocol checker must fail (expect_error)"),
+    **{f"axil_broken_slave_{fault}": SimTest(
+        **_AXIL_CHK, parameters={"FAULT": fault}, testcase="AxilCheckerBrokenSlaveTest", smoke=fault == 1,
+        doc=f"broken slave ({rule}): the protocol checker must fail (expect_error)")
+       for fault, rule in AXIL_FAULTS.items()},
     "rr": SimTest(
         toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit", umbrella=True,
         doc="every RR-unit test"),
