@@ -62,12 +62,15 @@ wire [RR_W-1:0] rr     = first ? INIT : rr_sat;
 /*verilator coverage_off*/
 wire [A_W-1:0]  rr16   = {rr, 4'd0};
 /*verilator coverage_on*/
-wire [A_W-1:0]  avg    = (first || n_reg == 2'd1) ? rr16 : avg_reg;
+// seed: on the first and second beat of a record the average is rr itself (A = rr << 4); the
+// comparisons and the update below are written for A = avg_reg and the seed case is selected at
+// their outputs, so the n_reg decode runs beside the carry chains instead of in front of them
+wire            seed   = first || (n_reg == 2'd1);
 
 // comparisons: rr << 8 (19 bits) against K * A (15 + 5 bits)
 /*verilator coverage_off*/
 wire [RR_W+7:0] lhs = {rr, 8'd0};
-wire [A_W+4:0]  avg_x = {5'd0, avg};
+wire [A_W+4:0]  avg_x = {5'd0, avg_reg};
 /*verilator coverage_on*/
 // K * A as a sum of shifted copies of A (K is a constant: a few adders, no multiplier)
 function [A_W+4:0] mul_k;
@@ -84,15 +87,28 @@ function [A_W+4:0] mul_k;
     end
 endfunction
 
-wire [N_RAT-1:0] ratio;
-assign ratio[0] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K0);
-assign ratio[1] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K1);
-assign ratio[2] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K2);
-assign ratio[3] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K3);
-assign ratio[4] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K4);
-assign ratio[5] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K5);
-assign ratio[6] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K6);
-assign ratio[7] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K7);
+// with A = rr << 4 (seed) the comparison (rr << 8) >= K * (rr << 4) is rr * 16 >= K * rr: true
+// when K <= 16 or rr = 0, a constant per bit apart from the rr = 0 case
+wire             rr_zero = (rr == {RR_W{1'b0}});
+wire [N_RAT-1:0] ratio_run;
+wire [N_RAT-1:0] ratio_seed;
+assign ratio_run[0] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K0);
+assign ratio_run[1] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K1);
+assign ratio_run[2] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K2);
+assign ratio_run[3] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K3);
+assign ratio_run[4] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K4);
+assign ratio_run[5] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K5);
+assign ratio_run[6] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K6);
+assign ratio_run[7] = {1'b0, lhs} >= mul_k(avg_x, `ECG_RR_RATIO_K7);
+assign ratio_seed[0] = rr_zero || (`ECG_RR_RATIO_K0 <= 16);
+assign ratio_seed[1] = rr_zero || (`ECG_RR_RATIO_K1 <= 16);
+assign ratio_seed[2] = rr_zero || (`ECG_RR_RATIO_K2 <= 16);
+assign ratio_seed[3] = rr_zero || (`ECG_RR_RATIO_K3 <= 16);
+assign ratio_seed[4] = rr_zero || (`ECG_RR_RATIO_K4 <= 16);
+assign ratio_seed[5] = rr_zero || (`ECG_RR_RATIO_K5 <= 16);
+assign ratio_seed[6] = rr_zero || (`ECG_RR_RATIO_K6 <= 16);
+assign ratio_seed[7] = rr_zero || (`ECG_RR_RATIO_K7 <= 16);
+wire [N_RAT-1:0] ratio = seed ? ratio_seed : ratio_run;
 wire [N_ABS-1:0] absb;
 assign absb[0] = rr >= `ECG_RR_ABS0;
 assign absb[1] = rr >= `ECG_RR_ABS1;
@@ -101,10 +117,12 @@ assign out_bits = {absb, ratio};
 
 // A + (((rr << 4) - A) >>> SHIFT): a step towards rr << 4 that never passes it, so the result
 // lies between A and rr << 4 and fits u11.4 (RR_AVG's saturation never acts)
-wire signed [A_W+1:0] diff    = $signed({2'b00, rr16}) - $signed({2'b00, avg});
+// (seed: A = rr << 4 gives a zero step, so the new average is rr << 4 itself)
+wire signed [A_W+1:0] diff    = $signed({2'b00, rr16}) - $signed({2'b00, avg_reg});
 wire signed [A_W+1:0] step    = diff >>> `ECG_RR_AVG_SHIFT;
 /*verilator coverage_off*/
-wire signed [A_W+1:0] new_avg = $signed({2'b00, avg}) + step;
+wire signed [A_W+1:0] run_avg = $signed({2'b00, avg_reg}) + step;
+wire signed [A_W+1:0] new_avg = seed ? $signed({2'b00, rr16}) : run_avg;
 wire [1:0] unused_new_avg_msbs = new_avg[A_W+1:A_W];    // always 0 (see above)
 /*verilator coverage_on*/
 
