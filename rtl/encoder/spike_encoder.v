@@ -137,6 +137,7 @@ end
 localparam S_W   = 2*S_LEN;                                   // S shift register bits
 localparam L_W   = 2*L_LEN;                                   // L shift register bits
 localparam CMP_W = (SAMPLE_W > DELTA_W) ? SAMPLE_W + 1 : DELTA_W + 1; // comparator width
+localparam TW    = CMP_W + 1;                                          // ref +- delta
 
 localparam integer IDX_LAST_I    = BEAT_LEN - 1;             // index of the last sample
 localparam integer S_IDX_LOAD_I  = S_START - 1;              // S reference load index
@@ -178,6 +179,8 @@ reg  [SAMPLE_W-1:0] ref_l_reg, ref_l_next;
 reg  [S_W-1:0]      s_shift_reg, s_shift_next;                // spike collection (no reset needed:
 reg  [L_W-1:0]      l_shift_reg, l_shift_next;                //  a beat overwrites every bit)
 reg  [NSPK_W-1:0]   nspk_reg, nspk_next;                      // spikes of the beat so far
+reg  signed [TW-1:0] thr_s_hi_reg, thr_s_lo_reg;              // ref_s +- delta_s
+reg  signed [TW-1:0] thr_l_hi_reg, thr_l_lo_reg;              // ref_l +- delta_l
 reg                 beat_pending_reg, beat_pending_next;      // completed beat waiting for m_beat
 
 reg  [3:0]          m_axis_spk_tdata_reg, m_axis_spk_tdata_next;
@@ -223,21 +226,17 @@ wire l_in   = idx_reg >= L_IDX_FIRST && {1'b0, idx_reg} < L_IDX_END;
 // The four comparators: d = x - ref; rise = d >= delta; fall = -d >= delta
 // ---------------------------------------------------------------------------------------------
 
-wire signed [CMP_W-1:0] x_ext     = {{(CMP_W-SAMPLE_W){x[SAMPLE_W-1]}}, x};
-wire signed [CMP_W-1:0] ref_s_ext = {{(CMP_W-SAMPLE_W){ref_s_reg[SAMPLE_W-1]}}, ref_s_reg};
-wire signed [CMP_W-1:0] ref_l_ext = {{(CMP_W-SAMPLE_W){ref_l_reg[SAMPLE_W-1]}}, ref_l_reg};
-wire signed [CMP_W-1:0] dlt_s_ext = {{(CMP_W-DELTA_W){1'b0}}, delta_s_reg};
-wire signed [CMP_W-1:0] dlt_l_ext = {{(CMP_W-DELTA_W){1'b0}}, delta_l_reg};
 
-wire signed [CMP_W-1:0] s_up = x_ext - ref_s_ext;
-wire signed [CMP_W-1:0] s_dn = ref_s_ext - x_ext;
-wire signed [CMP_W-1:0] l_up = x_ext - ref_l_ext;
-wire signed [CMP_W-1:0] l_dn = ref_l_ext - x_ext;
+// x - ref >= delta  <=>  x >= ref + delta;   ref - x >= delta  <=>  x <= ref - delta.
+// The two thresholds per level are registers kept equal to ref +- delta (thr_*_next below), so
+// a comparison is one carry chain from x instead of a subtraction followed by a comparison.
+// TW = CMP_W + 1 holds every ref + delta and ref - delta exactly.
+wire signed [TW-1:0] x_thr = {{(TW-SAMPLE_W){x[SAMPLE_W-1]}}, x};
 
-wire s_rise = s_in && (s_up >= dlt_s_ext);
-wire s_fall = s_in && (s_dn >= dlt_s_ext);
-wire l_rise = l_in && (l_up >= dlt_l_ext);
-wire l_fall = l_in && (l_dn >= dlt_l_ext);
+wire s_rise = s_in && (x_thr >= thr_s_hi_reg);
+wire s_fall = s_in && (x_thr <= thr_s_lo_reg);
+wire l_rise = l_in && (x_thr >= thr_l_hi_reg);
+wire l_fall = l_in && (x_thr <= thr_l_lo_reg);
 wire s_spk  = s_rise || s_fall;
 wire l_spk  = l_rise || l_fall;
 
@@ -335,6 +334,39 @@ always @* begin
 
     stat_sat_next     = elem_fire && in_sat;
     stat_len_err_next = elem_fire && out_err;
+end
+
+// thresholds of the next cycle: ref_next +- delta_next, with both candidates of ref_next (x or the
+// held reference) summed beside the comparisons and selected after them
+wire signed [TW-1:0] ref_s_tw  = {{(TW-SAMPLE_W){ref_s_reg[SAMPLE_W-1]}}, ref_s_reg};
+wire signed [TW-1:0] ref_l_tw  = {{(TW-SAMPLE_W){ref_l_reg[SAMPLE_W-1]}}, ref_l_reg};
+wire signed [TW-1:0] dlt_s_tw  = {{(TW-DELTA_W){1'b0}}, delta_s_next};
+wire signed [TW-1:0] dlt_l_tw  = {{(TW-DELTA_W){1'b0}}, delta_l_next};
+wire                 s_take_x  = elem_fire && !drop_reg && (s_load || s_spk);
+wire                 l_take_x  = elem_fire && !drop_reg && (l_load || l_spk);
+wire signed [TW-1:0] thr_s_hi_x = x_thr + dlt_s_tw;
+wire signed [TW-1:0] thr_s_lo_x = x_thr - dlt_s_tw;
+wire signed [TW-1:0] thr_l_hi_x = x_thr + dlt_l_tw;
+wire signed [TW-1:0] thr_l_lo_x = x_thr - dlt_l_tw;
+wire signed [TW-1:0] thr_s_hi_r = ref_s_tw + dlt_s_tw;
+wire signed [TW-1:0] thr_s_lo_r = ref_s_tw - dlt_s_tw;
+wire signed [TW-1:0] thr_l_hi_r = ref_l_tw + dlt_l_tw;
+wire signed [TW-1:0] thr_l_lo_r = ref_l_tw - dlt_l_tw;
+
+localparam signed [TW-1:0] THR_ONE = {{(TW-1){1'b0}}, 1'b1};   // reset: ref 0, delta 1
+
+always @(posedge clk) begin
+    if (rst) begin
+        thr_s_hi_reg <= THR_ONE;
+        thr_s_lo_reg <= -THR_ONE;
+        thr_l_hi_reg <= THR_ONE;
+        thr_l_lo_reg <= -THR_ONE;
+    end else begin
+        thr_s_hi_reg <= s_take_x ? thr_s_hi_x : thr_s_hi_r;
+        thr_s_lo_reg <= s_take_x ? thr_s_lo_x : thr_s_lo_r;
+        thr_l_hi_reg <= l_take_x ? thr_l_hi_x : thr_l_hi_r;
+        thr_l_lo_reg <= l_take_x ? thr_l_lo_x : thr_l_lo_r;
+    end
 end
 
 // shift registers and beat data: no reset
