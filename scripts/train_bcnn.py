@@ -90,14 +90,22 @@ class BcnnNet(nn.Module):
         self.bfc = nn.Parameter(torch.zeros(n_classes))
         self.log_alpha = nn.Parameter(torch.tensor(float(np.log(1.0 / np.sqrt(G.N_FC_IN)))))
 
-    def forward(self, x):
-        """x float [B, 180] of int8 values -> logits [B, N]."""
+    def features(self, x):
+        """x float [B, 180] of int8 values -> the +-1 activations after every unit
+        (the last one pooled): a list of 4 tensors."""
         h = x[:, None, :]
+        acts = []
         for i in range(4):
             h = self.bn[i](Fn.conv1d(h, sign_ste(self.w[i])))
             if i == 3:
-                h = Fn.max_pool1d(h, G.POOL)
+                h = Fn.max_pool1d(h, G.POOL)                  # pool the BN output, then sign
             h = sign_ste(h)
+            acts.append(h)
+        return acts
+
+    def forward(self, x):
+        """x float [B, 180] of int8 values -> logits [B, N]."""
+        h = self.features(x)[-1]
         v = h.permute(0, 2, 1).reshape(h.shape[0], -1)        # position-major: x * 64 + c
         dot = v @ sign_ste(self.wfc).t()
         b = self.bfc + (torch.round(self.bfc) - self.bfc).detach()   # integer bias, STE
