@@ -37,7 +37,8 @@ Protocols (:func:`split`)
     ``within``: every record is cut in time at ``start + WITHIN_FRAC * (end - start)``
     of its valid span (original sample rate); beats whose whole window lies before
     the cut train, beats whose whole window lies after it test, a window crossing
-    the cut is in neither.  ``cross`` (ECG-ID only): persons with at least two
+    the cut is in neither; MIT-BIH tests the first :data:`MITDB_TEST_PER_RECORD` beats
+    of each record after the cut.  ``cross`` (ECG-ID only): persons with at least two
     records; records ordered by (recording date from the ``# ECG date:`` header
     comment, record number); the last one tests, all earlier ones train.
 
@@ -82,6 +83,10 @@ MITDB_UPDOWN = (5, 6)
 MITDB_SAME_PERSON = {"202": "201"}
 #: Fraction of a record's valid span that trains in the within-record protocol.
 WITHIN_FRAC = 0.5
+#: MIT-BIH within-record protocol: the test beats of a record are the first
+#: MITDB_TEST_PER_RECORD beats after the cut (consecutive, so 3-beat decisions are
+#: made on consecutive beats), which keeps every test beat affordable in RTL simulation.
+MITDB_TEST_PER_RECORD = 300
 #: Detector agreement tolerance (50 ms at 500 Hz).
 MATCH_TOL = 25
 #: XQRS thresholds (mV).  wfdb's defaults (0.13, 0) leave XQRS without a single
@@ -122,6 +127,7 @@ class IdBeats:
     subjects: tuple        # subject names (class index -> name)
     span: np.ndarray       # int64 [n_records, 2] valid span (start, end) per record
     fs_src: int            # original sampling rate
+    db: str = "ecgid"      # "ecgid" or "mitdb"
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -129,7 +135,7 @@ class IdBeats:
     def subset(self, idx) -> "IdBeats":
         idx = np.asarray(idx)
         return IdBeats(self.x[idx], self.subject[idx], self.record[idx], self.r[idx],
-                       self.records, self.subjects, self.span, self.fs_src)
+                       self.records, self.subjects, self.span, self.fs_src, self.db)
 
 
 # ---------------------------------------------------------------------------
@@ -380,7 +386,7 @@ def load_mitdb(db_dir=None, cache: bool = True) -> IdBeats:
             _save(path, key, z)
     return IdBeats(z["x"], z["subject"], z["record"], z["r"],
                    tuple(str(n) for n in z["names"]), tuple(str(p) for p in z["persons"]),
-                   z["span"], gd.FS_MITDB)
+                   z["span"], gd.FS_MITDB, "mitdb")
 
 
 def load(db: str) -> IdBeats:
@@ -416,9 +422,15 @@ def split(beats: IdBeats, protocol: str, db_dir=None):
         lo, hi = _win_bounds(beats)
         train = np.flatnonzero(hi <= cut)
         test = np.flatnonzero(lo >= cut)
+        if beats.db == "mitdb":
+            keep = []
+            for rr in np.unique(beats.record[test]):
+                pos = test[beats.record[test] == rr]
+                keep.append(pos[np.argsort(beats.r[pos], kind="stable")][:MITDB_TEST_PER_RECORD])
+            test = np.sort(np.concatenate(keep))
         classes = np.unique(beats.subject)
     elif protocol == "cross":
-        if beats.fs_src != FS_ECGID:
+        if beats.db != "ecgid":
             raise ProtocolError("the cross-session protocol exists for ECG-ID only")
         by_person: dict[int, list[int]] = {}
         for i, n in enumerate(beats.records):

@@ -8,9 +8,9 @@
     .venv/bin/python scripts/eval_bcnn.py --detector          ECG-ID R-peak agreement only
 
 Every held-out beat of the protocol (golden/ecgid.py) goes through golden/bcnn.py;
-its FC scores are also computed by the float torch model with the folded parameters
-(scripts/train_bcnn.py folded_forward) and must be identical on every beat (the run
-fails otherwise).  Figures:
+every unit's sums and activations and the FC scores are also computed by the float
+torch model with the folded parameters (scripts/train_bcnn.py folded_forward, torch
+``conv1d`` on +-1 values) and must be identical on every beat (the run fails otherwise).  Figures:
 
 * beat level: rank-1 and rank-5 identification;
 * 3 beats: consecutive, non-overlapping triples of one record (golden.ecgid.groups_of_three):
@@ -109,23 +109,42 @@ def evaluate(db: str, protocol: str, params_dir=G.PARAMS_DIR, check_torch: bool 
     if names != meta["classes"]:
         raise G.ImageError(f"image {db}_{protocol}: class list differs from the protocol's")
     y = E.labels(beats, test, classes)
-    scores, cls = G.classify(beats.x[test], p)
     res = {"db": db, "protocol": protocol, "n_classes": p.n_classes,
            "persons": len(classes), "train_beats": int(train.size),
            "train_beats_used": meta["train_beats"], "test_beats": int(test.size),
            "image_bytes": 8 * G.image_words(p.n_classes)}
+    scores = np.zeros((test.size, p.n_classes), np.int64)
     if check_torch:
         import torch
         import train_bcnn as T
         torch.set_num_threads(1)
-        same = 0
-        for i in range(0, test.size, 512):
-            f = T.folded_forward(p, beats.x[test[i:i + 512]])
-            same += int(np.sum(np.all(f["scores"].astype(np.int64) == scores[i:i + 512], axis=1)))
-        res["torch_folded_identical_scores"] = same
+    same = values = 0
+    for i in range(0, test.size, 256):
+        xb = beats.x[test[i:i + 256]]
+        if not check_torch:
+            scores[i:i + 256] = G.classify(xb, p)[0]
+            continue
+        r = G.run(xb, p)
+        f = T.folded_forward(p, xb)
+        ok = np.ones(len(xb), bool)
+        pairs = [(r.s1, f["s1"]), (r.d2, f["s2"]), (r.d3, f["s3"]), (r.d4, f["s4"]),
+                 (r.b1 * 2.0 - 1, f["a1"]), (r.b2 * 2.0 - 1, f["a2"]),
+                 (r.b3 * 2.0 - 1, f["a3"]), (r.b4 * 2.0 - 1, f["a4"]),
+                 (r.p4 * 2.0 - 1, f["p4"]), (r.scores, f["scores"])]
+        for a, b in pairs:
+            ok &= np.all((a == b).reshape(len(xb), -1), axis=1)
+            values += a.size
+        same += int(ok.sum())
+        scores[i:i + 256] = r.scores
+        print(f"  {min(i + 256, test.size)}/{test.size} beats compared", file=sys.stderr,
+              flush=True)
+    if check_torch:
+        res["torch_folded_identical_beats"] = same
+        res["torch_folded_values_compared"] = values
         if same != test.size:
-            raise SystemExit(f"FAIL: the folded float torch model's scores differ from the "
-                             f"integer model's on {test.size - same} of {test.size} beats")
+            raise SystemExit(f"FAIL: the folded float torch model differs from the integer "
+                             f"model on {test.size - same} of {test.size} beats")
+    cls = G.argmax_low(scores)
     res["beat_rank1"] = float(np.mean(cls == y))
     res["beat_rank5"] = rank_k(scores, y, 5)
     g3 = E.groups_of_three(beats, test)
@@ -173,7 +192,9 @@ def main(argv=None) -> int:
     ap.add_argument("--db", choices=E.DBS)
     ap.add_argument("--protocol", choices=E.PROTOCOLS)
     ap.add_argument("--detector", action="store_true", help="ECG-ID detector agreement only")
-    ap.add_argument("--no-torch-check", action="store_true")
+    ap.add_argument("--no-torch-check", action="store_true",
+                    help="skip the torch cross-check (integer model only)")
+    ap.add_argument("--params-dir", default=str(G.PARAMS_DIR))
     a = ap.parse_args(argv)
     if a.detector:
         _, rep = E.load_ecgid()
@@ -181,7 +202,7 @@ def main(argv=None) -> int:
         return 0
     if not a.db or not a.protocol:
         ap.error("--db and --protocol are required (or --detector)")
-    res = evaluate(a.db, a.protocol, check_torch=not a.no_torch_check)
+    res = evaluate(a.db, a.protocol, Path(a.params_dir), check_torch=not a.no_torch_check)
     print(json.dumps(res, indent=1))
     return 0
 

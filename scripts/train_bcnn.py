@@ -57,7 +57,7 @@ from golden import ecgid as E  # noqa: E402
 #: Default epochs per database (each run stays under ~15 min on a loaded 2-core machine).
 EPOCHS = {"ecgid": 25, "mitdb": 8}
 #: MIT-BIH: training beats per subject (evenly spaced over the training part).
-MITDB_TRAIN_PER_SUBJECT = 300
+MITDB_TRAIN_PER_SUBJECT = 200
 
 
 class _SignSTE(torch.autograd.Function):

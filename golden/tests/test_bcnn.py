@@ -332,7 +332,8 @@ def test_protocols(ecgid):
         E.split(beats, "random")
     with pytest.raises(E.ProtocolError, match="ECG-ID only"):
         E.split(E.IdBeats(beats.x[:0], beats.subject[:0], beats.record[:0], beats.r[:0],
-                          ("100",), ("100",), np.zeros((1, 2), np.int64), 360), "cross")
+                          ("100",), ("100",), np.zeros((1, 2), np.int64), 360, "mitdb"),
+                "cross")
 
 
 def test_mitdb_subjects():
@@ -341,6 +342,14 @@ def test_mitdb_subjects():
     s201 = b.subjects.index("201")
     recs = {b.records[r] for r in np.unique(b.record[b.subject == s201])}
     assert recs == {"201", "202"}
+    tr, te, cl = E.split(b, "within")
+    assert len(cl) == 47 and not set(tr) & set(te)
+    n = np.bincount(b.record[te], minlength=48)
+    assert n.max() == E.MITDB_TEST_PER_RECORD
+    for rr in range(48):      # the test beats are the first ones after the cut
+        r_te = b.r[te][b.record[te] == rr]
+        later = b.r[(b.record == rr) & (b.r > r_te.max())]
+        assert r_te.size == min(E.MITDB_TEST_PER_RECORD, r_te.size + later.size)
 
 
 # ---------------------------------------------------------------------------
