@@ -103,7 +103,8 @@ unit: $(STAMP)
 # plus the Icarus smoke subset), so it ends with one "N passed" line.
 test: $(STAMP)
 	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
-	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_cli.py verif/test_regression.py
+	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_cli.py verif/test_coverage_bins.py \
+	  verif/test_regression.py
 
 report: $(STAMP)
 	@$(PY) scripts/report.py

@@ -72,8 +72,9 @@ TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test"),
     "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
                                doc="beats from all 48 records, every AAMI class"),
-    "encoder_backpressure": SimTest(**_ENC, testcase="EncoderBackpressureTest",
-                                    doc="heavy idle insertion and back-pressure, nothing lost"),
+    "encoder_backpressure": SimTest(**_ENC, testcase="EncoderBackpressureTest", smoke=True,
+                                    doc="30 % idle input, 70 % back-pressure on m_axis and the beat port, long "
+                                        "consumer pauses: every spike compared, nothing lost"),
     "encoder_gaps": SimTest(**_ENC, testcase="EncoderGapSweepTest",
                             doc="gaps over the whole legal range, changed mid-beat"),
     "encoder_reset": SimTest(**_ENC, testcase="EncoderResetTest", doc="reset in the middle of beats"),
@@ -164,14 +165,21 @@ TESTS: dict[str, SimTest] = {
         **_SNN, testcase="IfCorruptModelTest",
         doc="corrupted golden model (theta1 + 1): must fail (expect_fail)"),
     "eprop_engine": SimTest(
-        **_EPROP, testcase="Eprop(?!Corrupt|Cycle)", umbrella=True,
-        doc="every e-prop engine test (TRACE_EN=1) but the expect-fail one"),
+        **_EPROP, testcase="Eprop(?!Corrupt|Cycle|BoundaryWeak)", umbrella=True,
+        doc="every e-prop engine test (TRACE_EN=1) but the expect-fail ones"),
     "eprop_regress": SimTest(
         **_EPROP, testcase="EpropRegressionTest", smoke=True,
         doc="intra image over AXI (read back), real N/S/V/F beats (30 Verilator / 3 Icarus): trace, decisions, statistics"),
     "eprop_learn": SimTest(
         **_EPROP, testcase="EpropLearnTest",
         doc="on-chip learning (CTRL.LEARN, learn flag), learn_mask 7/4/3, weights + accumulators read back"),
+    "eprop_boundary": SimTest(
+        **_EPROP, testcase="EpropBoundaryTest",
+        doc="directed: weight clip at +-127 in APPLY (W_in, W_rec, W_out), trace at 255 spiking again, residual "
+            "carried across learning beats; required bins (fatal when missing), every value compared"),
+    "eprop_boundary_weak": SimTest(
+        **_EPROP, testcase="EpropBoundaryWeakTest",
+        doc="the boundary bins with the directed stimulus removed: must fail with a coverage hole (expect_error)"),
     "eprop_backpressure": SimTest(
         **_EPROP, testcase="EpropBackpressureTest",
         doc="idle on s_beat, back-pressure/pauses on m_dec, status reads while busy, nothing lost"),

@@ -5,7 +5,8 @@ A block's coverage component samples values into coverpoints; each coverpoint
 may declare the bins it requires.  The report phase logs a table; when the
 environment variable FCOV_DIR is set the result is also written as JSON
 (``<FCOV_DIR>/<run>.<test class>.json``) for ``make cov`` to merge over the regression.
-A test can make missing required bins fatal with ``enforce=True``.
+A test can make missing required bins fatal with ``enforce=True``: the check phase then
+raises :class:`CoverageHoleError` naming every coverpoint and bin that was not hit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from collections import Counter
 from pathlib import Path
 
 from pyuvm import uvm_component, uvm_root
+
+
+class CoverageHoleError(AssertionError):
+    """Required bins were not hit (``missing``: coverpoint -> the bins, as strings)."""
+
+    def __init__(self, missing: dict):
+        self.missing = dict(missing)
+        super().__init__("functional coverage holes (required bins not hit): "
+                         + "; ".join(f"{n}: {', '.join(b)}" for n, b in sorted(self.missing.items())))
 
 
 class CoverageCollector(uvm_component):
@@ -46,7 +56,9 @@ class CoverageCollector(uvm_component):
             req = s["required"]
             got = len(req) - len(s["missing"]) if req else len(s["hits"])
             tot = len(req) if req else len(s["hits"])
+            hits = ", ".join(f"{b} {s['hits'].get(b, 0)}" for b in req)
             self.logger.info(f"coverage {n}: {got}/{tot} bins"
+                             + (f" (hits: {hits})" if req else "")
                              + (f", missing {s['missing']}" if s["missing"] else ""))
         out = os.environ.get("FCOV_DIR")
         if out:
@@ -57,4 +69,4 @@ class CoverageCollector(uvm_component):
 
     def check_phase(self):
         if self.enforce and self.missing():
-            raise AssertionError(f"functional coverage holes: {self.missing()}")
+            raise CoverageHoleError(self.missing())

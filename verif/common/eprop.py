@@ -206,3 +206,100 @@ def acc_words(acc: P.LearnAcc) -> list:
         lanes = acc.a_out[:, 4 * a:4 * a + 4].T.reshape(-1)
         out.append(sum((int(v) & m24) << (24 * l) for l, v in enumerate(lanes)))
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# Boundary coverage: the arithmetic corners of docs/eprop.md that real beats rarely reach
+# ------------------------------------------------------------------------------------------
+# bin -> what it means (docs/verification.md "Boundary bins of the e-prop engine")
+BOUNDARY_BINS = {
+    **{f"{m}_clip_{s}": f"APPLY: W - delta of {m} beyond {'+' if s == 'pos' else '-'}{P.WMAX} (delta != 0), "
+                        f"written as {'+' if s == 'pos' else '-'}{P.WMAX}"
+       for m in ("w_in", "w_rec", "w_out") for s in ("pos", "neg")},
+    "trace_sat_respike": f"a presynaptic trace at {F.EPROP_TRACE.max_code} whose source spikes again, "
+                         f"leak + tr_inc above {F.EPROP_TRACE.max_code}: held at {F.EPROP_TRACE.max_code}",
+    "residual_carried": "a learning beat starts from the non-zero residual the previous learning beat's "
+                        "APPLY left in the accumulators (not written over AXI4-Lite)",
+    "residual_in_delta": "an applied delta that differs from the beat's own accumulation >> lr: the "
+                         "carried residual moved a weight",
+}
+_MATS = (("w_in", "a_in", "lr_in", 0), ("w_rec", "a_rec", "lr_rec", 1), ("w_out", "a_out", "lr_out", 2))
+
+
+def boundary_hits(x, p: P.EpropParams, run: P.BeatRun, acc_in: P.LearnAcc | None = None,
+                  residual: bool = False) -> dict:
+    """Hits of every :data:`BOUNDARY_BINS` bin in one golden beat (``run`` from
+    :func:`golden.eprop.run_beat` with ``record=True``; ``p`` the params it ran with; ``acc_in``
+    the accumulators it started from and ``residual`` whether they are the residual of the
+    previous learning beat).  Counts: weights, (step, source) pairs, accumulator entries."""
+    if run.steps is None:
+        raise ValueError("boundary_hits needs run_beat(..., record=True)")
+    x = np.asarray(x, np.int64)
+    cfg = p.cfg
+    hits = dict.fromkeys(BOUNDARY_BINS, 0)
+    tmax = F.EPROP_TRACE.max_code
+    zbar = np.zeros(P.N_PRE, np.int64)
+    z = np.zeros(P.N_REC, np.int64)
+    for t, o in enumerate(run.steps):
+        s_pre = np.concatenate([x[t], z])
+        over = P.leak(zbar, cfg.k_h) + cfg.tr_inc * s_pre > tmax
+        hits["trace_sat_respike"] += int(np.sum((zbar == tmax) & (s_pre == 1) & over))
+        zbar, z = o.zbar, o.z
+    if run.params is None:                       # inference: no APPLY
+        return hits
+    a0 = P.LearnAcc.zeros() if acc_in is None else acc_in
+    for wn, an, lrn, bit in _MATS:
+        if not cfg.learn_mask >> bit & 1:
+            continue
+        w, d, lr = getattr(p, wn), run.deltas[wn], getattr(cfg, lrn)
+        raw = w - d
+        hits[f"{wn}_clip_pos"] += int(np.sum((d != 0) & (raw > P.WMAX)))
+        hits[f"{wn}_clip_neg"] += int(np.sum((d != 0) & (raw < -P.WMAX)))
+        if residual:
+            r = getattr(a0, an)
+            own = getattr(run.acc, an) + (d << lr) - r        # what this beat accumulated
+            hits["residual_carried"] += int(np.count_nonzero(r))
+            hits["residual_in_delta"] += int(np.sum((own >> lr) != d))
+    return hits
+
+
+def boundary_stimulus(rng: np.random.Generator, base: P.EpropParams, n_beats: int, density=(0.55, 0.9),
+                      preload: bool = True, lr_hid=(4, 8), lr_out=(1, 4), tr_inc=(48, 160)):
+    """A constrained-random directed stimulus for the boundary bins: ``base`` with weights
+    preloaded near the clip (``preload``: every W_out weight and a quarter of W_in / W_rec at
+    +-(100..127)), large learning rates (lr_in, lr_rec from ``lr_hid``, lr_out from
+    ``lr_out``, inclusive; not 0, so a residual stays), tr_inc from ``tr_inc`` (48..160: a
+    trace saturates within a few spikes) and output biases with one class far below y_neg and
+    one far above y_pos (errors of both signs in every learning beat); ``n_beats`` beats of
+    dense random slots (each slot set with a probability drawn from ``density``) and random RR
+    bits.  -> (params, slots uint8[n, 500], RR bits uint8[n, 11], labels [n]): the label of
+    each beat is the low class, so the labelled and unlabelled errors have opposite signs.
+    The keyword ranges exist to take one ingredient away (the unit tests show which bins
+    then stay empty)."""
+    def near_clip(shape, frac):
+        mag = rng.integers(100, P.WMAX + 1, shape)
+        sign = np.where(rng.random(shape) < 0.5, -1, 1)
+        return np.where(rng.random(shape) < frac, sign * mag, 0)
+
+    def pick(rg, name):
+        lo, hi = (int(v) for v in rg)
+        if not 0 <= lo <= hi:
+            raise ValueError(f"boundary_stimulus: {name} range {rg} is not lo <= hi, both >= 0")
+        return int(rng.integers(lo, hi + 1))
+
+    q = base.copy()
+    for wn, frac in (("w_in", 0.25), ("w_rec", 0.25), ("w_out", 1.0)) if preload else ():
+        w = getattr(q, wn)
+        pre = near_clip(w.shape, frac)
+        setattr(q, wn, np.where(pre != 0, pre, w).astype(np.int64))
+    lo, hi = rng.permutation(P.N_OUT)[:2]
+    b = rng.integers(-512, 513, P.N_OUT)
+    b[lo], b[hi] = -int(rng.integers(4000, 8000)), int(rng.integers(4000, 8000))
+    q.b_out = b.astype(np.int64)
+    q = P.with_cfg(q, tr_inc=pick(tr_inc, "tr_inc"), lr_in=pick(lr_hid, "lr_hid"), lr_rec=pick(lr_hid, "lr_hid"),
+                   lr_out=pick(lr_out, "lr_out"), learn_mask=0b111)
+    q.name = f"{base.name}+boundary"
+    dens = rng.uniform(*density, n_beats)
+    slots = (rng.random((n_beats, N_SLOTS)) < dens[:, None]).astype(np.uint8)
+    rr = rng.integers(0, 2, (n_beats, N_RR)).astype(np.uint8)
+    return q.check(), slots, rr, np.full(n_beats, lo, np.int64)

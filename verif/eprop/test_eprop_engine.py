@@ -53,7 +53,7 @@ from verif.common.axil import AxilAccess, AxilListSeq, AxilMasterDriver, AxilMon
 from verif.common.axil_regs import (BANKS, M32, REG, RW_REGS, STAT_REGS, WO_REGS, AxilRegsModel,
                                     describe_access, rd_item, wr_item)
 from verif.common.clocking import Knobs, reset, start_clock, wait_quiet
-from verif.common.coverage import CoverageCollector
+from verif.common.coverage import CoverageCollector, CoverageHoleError
 from verif.common.fwd import Fwd
 from verif.common.scoreboard import ExactScoreboard, ScoreboardError
 from verif.common.snn import int_to_slots
@@ -189,6 +189,10 @@ class BeatRec:
     new_w: list | None = None     # weight image after the beat (learning)
     new_a: list | None = None     # accumulator words after the beat (learning)
     expect: VE.BeatExpect | None = None
+    x: np.ndarray | None = None   # network inputs [38, 32] the model ran on
+    params: P.EpropParams | None = None   # the params it ran with
+    acc_in: P.LearnAcc | None = None      # the accumulators a learning beat started from
+    acc_residual: bool = False    # ... and whether they are the previous learning beat's residual
 
 
 class EpropPredictor(AxilRegsModel, uvm_component):
@@ -220,6 +224,7 @@ class EpropPredictor(AxilRegsModel, uvm_component):
         self.cfg_hist = [(0, 0)]                 # (effective cycle, STATUS[28:16]: last beat's cfg errors)
         self.amem = [0] * WORDS                  # accumulator words (valid bits cleared by rst)
         self._a = None
+        self.acc_residual = False                # amem = the residual of the last learning beat
         self.beats: list[BeatRec] = []
         self.pending: list[BeatRec] = []
         self.beat_no = 0
@@ -324,8 +329,11 @@ class EpropPredictor(AxilRegsModel, uvm_component):
         else:
             learned = bool(rec.learn and self.ctrl_at(rec.h) & 1)
             p = self.model_params()
+            rec.x, rec.params = x, p
+            if learned:
+                rec.acc_in, rec.acc_residual = self.acc(), self.acc_residual
             e = VE.expect_beat(rec.no, x, p, label=rec.label if learned else None,
-                               acc=self.acc() if learned else None, trace=bool(self.trace))
+                               acc=rec.acc_in, trace=bool(self.trace))
         rec.learned, rec.expect = learned, e
         rec.stats = (e.cycles, e.events, e.run.sat)
         if learned:
@@ -356,6 +364,7 @@ class EpropPredictor(AxilRegsModel, uvm_component):
             self.mem = list(rec.new_w)
             self.amem = list(rec.new_a)
             self._p = self._a = None
+            self.acc_residual = True
         self.beats = [r for r in self.beats if r.o is None or r.o > self.cycle - 16]
 
     # ------------------------------------------------------------------ if_axil_regs hooks
@@ -386,6 +395,7 @@ class EpropPredictor(AxilRegsModel, uvm_component):
             sh = 128 * (bank - 1)
             self.amem[word] = (self.amem[word] & ~(M128 << sh)) | (data << sh)
             self._a = None
+            self.acc_residual = False
 
     def fetch_word(self, bank: int, word: int) -> int | list:
         if bank:
@@ -454,7 +464,7 @@ class EpropScoreboard(ExactScoreboard):
 class EpropCoverage(CoverageCollector):
     def build_phase(self):
         super().build_phase()
-        for name in ("class", "label", "learn", "event", "axil", "learn_mask"):
+        for name in ("class", "label", "learn", "event", "axil", "learn_mask", "boundary"):
             self.coverpoint(name)
         self.env = None
 
@@ -476,6 +486,9 @@ class EpropCoverage(CoverageCollector):
             self.sample("learn", "flag_ignored" if rec.learn else "inference")
         if e.run.sat:
             self.sample("event", "saturation")
+        for b, n in VE.boundary_hits(rec.x, rec.params, e.run, rec.acc_in, rec.acc_residual).items():
+            if n:
+                self.sample("boundary", b, n)
 
     def extract_phase(self):
         e = self.env
@@ -811,6 +824,65 @@ class EpropLearnTest(EpropBaseTest):
             o += k
             await self.send_each(items)
             await self.readback_all()
+
+
+@pyuvm.test()
+class EpropBoundaryTest(EpropBaseTest):
+    """The arithmetic corners real beats rarely reach, each a required bin of the
+    ``boundary`` coverpoint (verif.common.eprop.BOUNDARY_BINS; a bin not hit fails the test
+    by name): the weight clip at +127 and at -127 during APPLY in each of W_in, W_rec and
+    W_out, a presynaptic trace at 255 that spikes again, and the accumulator residual
+    carried into the next learning beat (non-zero, and moving an applied delta).  A
+    constrained-random directed stimulus (verif.common.eprop.boundary_stimulus, from the
+    seed): the ds1 image with weights preloaded near the clip, large learning rates, a large
+    trace increment and output biases giving errors of both signs, written over AXI4-Lite;
+    4 dense random beats (3 on Icarus): learning, inference, learning (from the residual,
+    which survived the inference beat and an accumulator readback), ...; every trace record (membranes, traces, errors,
+    learning signals, every applied weight lane and its delta) compared with the golden
+    model, then every weight and accumulator word read back."""
+
+    IDLE_PCT = 5
+    BP_PCT = 5
+    REQUIRE = {"boundary": tuple(VE.BOUNDARY_BINS), "learn": ("learned", "inference")}
+
+    def stimulus(self):
+        """(params, beat items, learn flags)."""
+        n = 3 if ICARUS else 4
+        q, slots, rr, lab = VE.boundary_stimulus(self.rng, P.load_model("ds1"), n)
+        learn = [1, 0] + [1] * (n - 2)
+        meta = [dict(kind="boundary", density=round(float(s.mean()), 3)) for s in slots]
+        return q, self.beat_items(slots, rr, lab, meta, learn=lambda i: learn[i])
+
+    async def body(self):
+        q, items = self.stimulus()
+        c = q.cfg
+        self.logger.info(f"boundary stimulus: tr_inc {c.tr_inc}, lr_in/rec/out {c.lr_in}/{c.lr_rec}/{c.lr_out}, "
+                         f"b_out {q.b_out.tolist()}, slot densities {[it.meta.get('density') for it in items]}")
+        await self.load_image(q)
+        await self.set_ctrl(1)
+        await self.send_each(items[:2])             # learning beat, then an inference beat
+        await self.readback(1, 0, 3 * WORDS)        # the residuals over AXI (accumulator banks 1..3)
+        await self.send_each(items[2:3])            # learns from the carried residual
+        await self.send(items[3:])
+        await self.drain()
+        await self.readback_all()                   # every weight (clipped ones too) and accumulator
+
+
+@pyuvm.test(expect_error=CoverageHoleError)
+class EpropBoundaryWeakTest(EpropBoundaryTest):
+    """Must FAIL with a coverage hole: EpropBoundaryTest's required boundary bins with the
+    directed stimulus taken away (the trained ds1 image as it is, two real beats, the first
+    learning, no readbacks): no trace saturates (tr_inc 16 needs 52 spikes in a row, a beat
+    has 38 steps), no residual is carried (one learning beat), and the check phase must name
+    the missing bins.  Every value is still compared; only the coverage may fail."""
+
+    REQUIRE = {"boundary": tuple(VE.BOUNDARY_BINS)}
+
+    async def body(self):
+        slots, rr, y, meta = real_beats(("208",), 1, self.knobs.seed, classes=(0, 2))
+        await self.load_image(P.load_model("ds1"))
+        await self.set_ctrl(1)
+        await self.send_each(self.beat_items(slots[:2], rr[:2], y[:2], meta[:2], learn=lambda i: int(i == 0)))
 
 
 @pyuvm.test()
