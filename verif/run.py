@@ -219,6 +219,14 @@ TESTS: dict[str, SimTest] = {
     "system_cycles": SimTest(
         **_SYS0, testcase="SystemCycleTest",
         doc="TRACE_EN=0: link 1 cycle after the last sample, decision N+1 after the link, N+2 per beat back to back"),
+    "system_release": SimTest(
+        **_SYS0, testcase="SystemReleaseTest$",
+        doc="TRACE_EN=0: slow stage 2, short m_dec stalls: the engine takes its next beat in exactly the cycle "
+            "the contract gives (after m_dec and the wake-up side took the decision, not when stage 2 finishes)"),
+    "system_release_expect_fail": SimTest(
+        **dict(_SYS0, parameters={**_SYS0["parameters"], "WAKE_QUEUE": 0}), testcase="SystemReleaseHoldTest",
+        doc="WAKE_QUEUE=0 (no room for a second beat: the engine waits for stage 2): the release check must "
+            "fail (expect_error)"),
     # the flagship: the whole two-stage pipeline (README's main command)
     "snn_eprop": SimTest(
         **_PIPE, testcase="Pipeline(?!Corrupt)", umbrella=True,
