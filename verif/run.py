@@ -50,6 +50,12 @@ _AXIL_CHK = dict(toplevel="axil_fault_slave", filelist="verif/common/axil_check/
 AXIL_FAULTS = {1: "rvalid dropped without rready", 2: "bvalid dropped without bready",
                3: "a second B response", 4: "rdata changed while stalled"}
 
+# the same agent against that slave on a gated clock kept awake by rtl/system/axil_wake.v (the
+# pipeline's stage-2 port); FAULT -> how the wake-up logic's view of the port is broken
+_AXIL_GATED = dict(toplevel="axil_gated_port", filelist="verif/common/axil_check/axil_gated_port.f",
+                   module="verif.common.axil_check.test_axil_checker")
+AXIL_GATED_FAULTS = {1: "gate closed before bready: stale B", 2: "gate closed before rready: stale R"}
+
 _WAKE = dict(toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f", module="verif.wakeup.test_wakeup_path")
 _SNN = dict(toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
             parameters={"TRACE_EN": 1})
@@ -113,6 +119,14 @@ TESTS: dict[str, SimTest] = {
         **_AXIL_CHK, parameters={"FAULT": fault}, testcase="AxilCheckerBrokenSlaveTest", smoke=fault == 1,
         doc=f"broken slave ({rule}): the protocol checker must fail (expect_error)")
        for fault, rule in AXIL_FAULTS.items()},
+    "axil_gated_port": SimTest(
+        **_AXIL_GATED, parameters={"FAULT": 0}, testcase="AxilGatedPortTest$", smoke=True,
+        doc="AXI4-Lite slave on a gated clock kept awake by axil_wake: delayed responses complete, exact "
+            "read-back, checker silent, no gated edge and no response left once idle"),
+    **{f"axil_gated_stale_{'b' if fault == 1 else 'r'}": SimTest(
+        **_AXIL_GATED, parameters={"FAULT": fault}, testcase="AxilGatedPortBrokenTest", smoke=fault == 1,
+        doc=f"axil_wake broken ({rule}): the protocol checker must fail (expect_error)")
+       for fault, rule in AXIL_GATED_FAULTS.items()},
     "rr": SimTest(
         toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit", umbrella=True,
         doc="every RR-unit test"),
