@@ -207,8 +207,9 @@ TESTS: dict[str, SimTest] = {
         **_EPROP, testcase="EpropCorruptModelTest",
         doc="corrupted golden model (theta + 1): must fail (expect_error)"),
     "system": SimTest(
-        **_SYS, testcase="System(?!Cycle)", umbrella=True,
-        doc="every system-top test on the TRACE_EN=1 build (both trace ports compared) but SystemCycleTest"),
+        **_SYS, testcase="System(?!Cycle|Release)", umbrella=True,
+        doc="every system-top test on the TRACE_EN=1 build (both trace ports compared) but SystemCycleTest and "
+            "the release tests (TRACE_EN=0 builds)"),
     "system_regress": SimTest(
         **_SYS0, testcase="SystemRegressionTest", smoke=True,
         doc="TRACE_EN=0: real beats of all 48 records, screen then cascade, 0 gated edges per normal beat"),

@@ -40,7 +40,7 @@ module ecg_stage1_top #(
     parameter TRACE_EN    = 0,
     // synthesis form of the stage-2 clock gate: 0 latch, 1 Xilinx BUFGCE, 2 Lattice ECP5 DCCA
     parameter GATE_KIND   = 0,
-    // 1: a one-entry wake-up queue (527 flip-flops) takes a waking decision while stage 2 still
+    // 1: a one-entry wake-up queue (528 flip-flops with TAG_W = 16) takes a waking decision while stage 2 still
     // serves the previous beat, so the engine goes on (docs/system.md "Release timing"); 0: no
     // queue, a waking decision waits until stage 2 has finished the previous beat
     parameter WAKE_QUEUE  = 1,

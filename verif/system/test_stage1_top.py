@@ -845,8 +845,8 @@ class SystemCascadeTest(SystemBaseTest):
 
 @pyuvm.test()
 class SystemBackpressureTest(SystemBaseTest):
-    """A slow stage 2 (800-3000 gated cycles per beat, longer than the engine
-    needs per beat) and decision-side back-pressure (60 % and long pauses of
+    """A slow stage 2 (1,500-4,000 gated cycles per beat, longer than the engine
+    needs for two beats, so that the wake-up queue fills) and decision-side back-pressure (60 % and long pauses of
     m_dec_ready), input idle insertion, beats that are mostly abnormal (runs
     of them back to back): a decision waits for the wake-up path, the engine
     holds, the encoder's double buffer fills and the sample input stalls;
@@ -854,7 +854,7 @@ class SystemBackpressureTest(SystemBaseTest):
 
     IDLE_PCT = 20
     BP_PCT = 60
-    WAIT = (800, 3000)
+    WAIT = (1500, 4000)
     P_ZERO_WAIT = 0.0
     REQUIRE = {"event": ("input_stalled", "link_wait", "dec_backpressure", "dec_wait_stage2",
                          "chain_stage2_to_input", "input_idle"),
