@@ -51,10 +51,14 @@ AXIL_FAULTS = {1: "rvalid dropped without rready", 2: "bvalid dropped without br
                3: "a second B response", 4: "rdata changed while stalled"}
 
 # the same agent against that slave on a gated clock kept awake by rtl/system/axil_wake.v (the
-# pipeline's stage-2 port); FAULT -> how the wake-up logic's view of the port is broken
+# pipeline's stage-2 port); its fault input (set by the test class) breaks the wake-up logic's view
 _AXIL_GATED = dict(toplevel="axil_gated_port", filelist="verif/common/axil_check/axil_gated_port.f",
                    module="verif.common.axil_check.test_axil_checker")
-AXIL_GATED_FAULTS = {1: "gate closed before bready: stale B", 2: "gate closed before rready: stale R"}
+
+# the stream agent's handshake checker against verif/common/stream_check/stream_fault_source.v
+# (its fault input, set by the test class, breaks one rule)
+_STREAM_CHK = dict(toplevel="stream_fault_source", filelist="verif/common/stream_check/stream_fault_source.f",
+                   module="verif.common.stream_check.test_stream_checker")
 
 _WAKE = dict(toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f", module="verif.wakeup.test_wakeup_path")
 _SNN = dict(toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
@@ -120,13 +124,24 @@ TESTS: dict[str, SimTest] = {
         doc=f"broken slave ({rule}): the protocol checker must fail (expect_error)")
        for fault, rule in AXIL_FAULTS.items()},
     "axil_gated_port": SimTest(
-        **_AXIL_GATED, parameters={"FAULT": 0}, testcase="AxilGatedPortTest$", smoke=True,
+        **_AXIL_GATED, testcase="AxilGatedPortTest", smoke=True,
         doc="AXI4-Lite slave on a gated clock kept awake by axil_wake: delayed responses complete, exact "
             "read-back, checker silent, no gated edge and no response left once idle"),
-    **{f"axil_gated_stale_{'b' if fault == 1 else 'r'}": SimTest(
-        **_AXIL_GATED, parameters={"FAULT": fault}, testcase="AxilGatedPortBrokenTest", smoke=fault == 1,
-        doc=f"axil_wake broken ({rule}): the protocol checker must fail (expect_error)")
-       for fault, rule in AXIL_GATED_FAULTS.items()},
+    "axil_gated_stale_b": SimTest(
+        **_AXIL_GATED, testcase="AxilGatedStaleBTest", smoke=True,
+        doc="axil_wake broken (gate closed before bready: stale B): the protocol checker must fail (expect_error)"),
+    "axil_gated_stale_r": SimTest(
+        **_AXIL_GATED, testcase="AxilGatedStaleRTest",
+        doc="axil_wake broken (gate closed before rready: stale R): the protocol checker must fail (expect_error)"),
+    "stream_checker": SimTest(
+        **_STREAM_CHK, testcase="StreamCheckerGoodSourceTest", smoke=True,
+        doc="stream handshake checker on a correct source under back-pressure: exact sequence, checker silent"),
+    "stream_broken_source_1": SimTest(
+        **_STREAM_CHK, testcase="StreamCheckerDroppedValidTest", smoke=True,
+        doc="broken stream source (tvalid dropped without tready): the handshake checker must fail (expect_error)"),
+    "stream_broken_source_2": SimTest(
+        **_STREAM_CHK, testcase="StreamCheckerChangedDataTest",
+        doc="broken stream source (tdata changed while stalled): the handshake checker must fail (expect_error)"),
     "rr": SimTest(
         toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit", umbrella=True,
         doc="every RR-unit test"),

@@ -59,7 +59,7 @@ from verif.common.axil import AxilProtocolWatch
 from verif.common.axil_regs import REG, STAT_REGS
 from verif.common.clocking import reset, start_clock
 from verif.common.snn import beat_cycles
-from verif.common.stream import _bit, _uint
+from verif.common.stream import StreamRuleWatch, _bit, _uint
 
 ICARUS = cocotb.SIM_NAME.lower().startswith("icarus")
 M16 = 0xFFFF
@@ -423,7 +423,13 @@ async def setup(dut, seed, eprop, banks, bp_pct=20, dec_bp_pct=0, resp_delay=0):
     RESP = RespDelay(resp_delay, random.Random(f"{seed}:axil_resp"))
     env = Env(dut, seed, eprop, banks, bp_pct, dec_bp_pct)
     env.axil_watch = {p: AxilProtocolWatch(dut, f"{p}_axil", dut.clk, dut.rst) for p in ("s1", "s2")}
-    for w in env.axil_watch.values():
+    # the stream handshake rules on both decision outputs (m_dec2 in the gclk_stage2 domain)
+    env.stream_watch = [StreamRuleWatch(dut, "m_dec", dut.clk, dut.rst, valid="m_dec_valid", ready="m_dec_ready",
+                                        data=list(DEC_FIELDS)),
+                        StreamRuleWatch(dut, "m_dec2", dut.clk, dut.rst, valid="m_dec2_valid", ready="m_dec2_ready",
+                                        data=["m_dec2_class", "m_dec2_y", "m_dec2_tag", "m_dec2_learned",
+                                              "m_dec2_cfg_err"])]
+    for w in (*env.axil_watch.values(), *env.stream_watch):
         cocotb.start_soon(w.run())
     enc = E.load_params()
     d = dut
@@ -490,6 +496,8 @@ async def finish(env, expect_stage2):
     n3 = env.compare("e-prop trace", env.exp_trc, env.got_trc)
     d._log.info(f"pipeline: {env.frames} beats, {n1} stage-1 decisions, {n2} stage-2 decisions, "
                 f"{n3} e-prop trace records compared; {env.gclk_edges} gated edges")
+    d._log.info("stream handshake checker silent: " + ", ".join(
+        f"{sw.rules.name} {sw.transfers} transfers, {sw.rules.stalls_checked} stalled cycles" for sw in env.stream_watch))
     w = env.axil_watch
     d._log.info(f"AXI4-Lite protocol checker silent: s1 {w['s1'].writes} writes / {w['s1'].reads} reads, "
                 f"s2 {w['s2'].writes} writes / {w['s2'].reads} reads; response delay {RESP.n}: "
@@ -637,12 +645,14 @@ async def gated_response_checks(env, hold=40):
         e1 = env.gclk_edges
         v, rresp = await axil_read(d, "s2", REG_CTRL, hold=hold)
         e2 = env.gclk_edges
-        stale, idle_edges = 0, env.gclk_edges
-        for _ in range(48):
+        # from the falling edge after the handshake's completing edge: 48 idle cycles
+        await FallingEdge(d.clk)
+        stale, idle_edges = _bit(d.s2_axil_bvalid) + _bit(d.s2_axil_rvalid), env.gclk_edges
+        for _ in range(47):
             await FallingEdge(d.clk)
             stale += _bit(d.s2_axil_bvalid) + _bit(d.s2_axil_rvalid)
-        await RisingEdge(d.clk)                      # drivers write after a rising edge
         idle_edges = env.gclk_edges - idle_edges
+        await RisingEdge(d.clk)                      # drivers write after a rising edge
         env.ctrl_learn = learn
         # write: AW/W handshake cycle + 1 + hold waiting cycles + the B handshake cycle; the gate
         # is open from the request's first cycle, so every one of them has a gated edge

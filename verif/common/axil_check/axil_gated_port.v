@@ -5,18 +5,18 @@
 // axil_gated_port -- verification wrapper, not part of any design: the AXI4-Lite slave
 // axil_fault_slave (FAULT = 0, a correct slave) on a gated clock, kept awake by the RTL's
 // axil_wake exactly as ecg_pipeline_top does for its stage-2 port (gate open while axil_wake's
-// wake is high, and during rst so that the slave sees its reset).  FAULT breaks the wake-up
-// logic's view of the port, so a test can show that the AXI4-Lite checker catches a gate that
-// closes before the response handshake (a stale response left in the slave):
-//   0  correct
-//   1  axil_wake sees bready high: the gate closes once bvalid rises, before the master's bready
-//   2  axil_wake sees rready high: the same for R
+// wake is high, and during rst so that the slave sees its reset).  The fault input breaks the
+// wake-up logic's view of the port, so a test can show that the AXI4-Lite checker catches a gate
+// that closes before the response handshake (a stale response left in the slave); it is an input,
+// constant during a run, so one build serves every test:
+//   fault = 0  correct
+//   fault = 1  axil_wake sees bready high: the gate closes once bvalid rises, before the master's bready
+//   fault = 2  axil_wake sees rready high: the same for R
 // gclk is an output so that a test can count the slave's edges.
-module axil_gated_port #(
-    parameter FAULT = 0                     // which view to break (0 = none)
-) (
+module axil_gated_port (
     input  wire        clk,
     input  wire        rst,
+    input  wire [1:0]  fault,               // which view to break (0 = none)
     output wire        gclk,
     input  wire [3:0]  s_axil_awaddr,
     input  wire [2:0]  s_axil_awprot,
@@ -38,13 +38,6 @@ module axil_gated_port #(
     output wire        s_axil_rvalid,
     input  wire        s_axil_rready
 );
-    initial begin
-        if (FAULT < 0 || FAULT > 2) begin
-            $error("axil_gated_port: FAULT must be 0..2");
-            $finish;
-        end
-    end
-
     wire wake;
 
     axil_wake wake_inst (
@@ -56,9 +49,9 @@ module axil_gated_port #(
         .arvalid (s_axil_arvalid),
         .arready (s_axil_arready),
         .bvalid  (s_axil_bvalid),
-        .bready  (s_axil_bready || (FAULT == 1)),
+        .bready  (s_axil_bready || (fault == 2'd1)),
         .rvalid  (s_axil_rvalid),
-        .rready  (s_axil_rready || (FAULT == 2)),
+        .rready  (s_axil_rready || (fault == 2'd2)),
         .wake    (wake)
     );
 

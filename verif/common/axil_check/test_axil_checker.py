@@ -4,10 +4,10 @@
 register model predicts and the protocol checker stays silent; with a broken slave
 (FAULT = 1..4, one rule broken each) the checker must raise AxilProtocolError (expect_error).
 
-The same tests run on axil_gated_port.v: the correct slave on a gated clock kept awake by the RTL's
+The same accesses run on axil_gated_port.v: the correct slave on a gated clock kept awake by the RTL's
 axil_wake (as ecg_pipeline_top's stage-2 port).  With FAULT = 0 the delayed responses must complete
 and the gated clock must be silent once the port is idle (no stale response left); with the
-wake-up logic broken (FAULT = 1: it closes the gate before bready, 2: before rready) the slave
+wake-up logic broken (its fault input 1: it closes the gate before bready, 2: before rready) the slave
 keeps a stale response and the checker must raise AxilProtocolError."""
 from __future__ import annotations
 
@@ -105,10 +105,14 @@ class AxilCheckerBrokenSlaveTest(AxilCheckerTest):
 
 
 class AxilGatedTest(AxilCheckerTest):
-    """On axil_gated_port: the accesses of AxilCheckerTest, then 64 idle cycles in which the
-    slave's gated clock must have no edge and no response may be valid (nothing stale)."""
+    """On axil_gated_port (its ``fault`` input = FAULT): the accesses of AxilCheckerTest, then
+    64 idle cycles in which the slave's gated clock must have no edge and no response may be
+    valid (nothing stale)."""
+
+    FAULT = 0
 
     async def run_phase(self):
+        self.dut.fault.value = self.FAULT
         self.edges = 0
         cocotb.start_soon(self.count_edges())
         await super().run_phase()
@@ -141,5 +145,14 @@ class AxilGatedPortTest(AxilGatedTest):
 
 
 @pyuvm.test(expect_error=AxilProtocolError)
-class AxilGatedPortBrokenTest(AxilGatedTest):
-    """Run on FAULT = 1 (stale B) or 2 (stale R): must fail with AxilProtocolError."""
+class AxilGatedStaleBTest(AxilGatedTest):
+    """fault = 1: the gate closes before bready (stale B): must fail with AxilProtocolError."""
+
+    FAULT = 1
+
+
+@pyuvm.test(expect_error=AxilProtocolError)
+class AxilGatedStaleRTest(AxilGatedTest):
+    """fault = 2: the gate closes before rready (stale R): must fail with AxilProtocolError."""
+
+    FAULT = 2
