@@ -50,6 +50,16 @@ _AXIL_CHK = dict(toplevel="axil_fault_slave", filelist="verif/common/axil_check/
 AXIL_FAULTS = {1: "rvalid dropped without rready", 2: "bvalid dropped without bready",
                3: "a second B response", 4: "rdata changed while stalled"}
 
+# the same agent against that slave on a gated clock kept awake by rtl/system/axil_wake.v (the
+# pipeline's stage-2 port); its fault input (set by the test class) breaks the wake-up logic's view
+_AXIL_GATED = dict(toplevel="axil_gated_port", filelist="verif/common/axil_check/axil_gated_port.f",
+                   module="verif.common.axil_check.test_axil_checker")
+
+# the stream agent's handshake checker against verif/common/stream_check/stream_fault_source.v
+# (its fault input, set by the test class, breaks one rule)
+_STREAM_CHK = dict(toplevel="stream_fault_source", filelist="verif/common/stream_check/stream_fault_source.f",
+                   module="verif.common.stream_check.test_stream_checker")
+
 _WAKE = dict(toplevel="wakeup_path", filelist="rtl/wakeup/wakeup_path.f", module="verif.wakeup.test_wakeup_path")
 _SNN = dict(toplevel="if_engine", filelist="rtl/snn_if/if_engine.f", module="verif.snn_if.test_if_engine",
             parameters={"TRACE_EN": 1})
@@ -114,6 +124,25 @@ TESTS: dict[str, SimTest] = {
         **_AXIL_CHK, parameters={"FAULT": fault}, testcase="AxilCheckerBrokenSlaveTest", smoke=fault == 1,
         doc=f"broken slave ({rule}): the protocol checker must fail (expect_error)")
        for fault, rule in AXIL_FAULTS.items()},
+    "axil_gated_port": SimTest(
+        **_AXIL_GATED, testcase="AxilGatedPortTest", smoke=True,
+        doc="AXI4-Lite slave on a gated clock kept awake by axil_wake: delayed responses complete, exact "
+            "read-back, checker silent, no gated edge and no response left once idle"),
+    "axil_gated_stale_b": SimTest(
+        **_AXIL_GATED, testcase="AxilGatedStaleBTest", smoke=True,
+        doc="axil_wake broken (gate closed before bready: stale B): the protocol checker must fail (expect_error)"),
+    "axil_gated_stale_r": SimTest(
+        **_AXIL_GATED, testcase="AxilGatedStaleRTest",
+        doc="axil_wake broken (gate closed before rready: stale R): the protocol checker must fail (expect_error)"),
+    "stream_checker": SimTest(
+        **_STREAM_CHK, testcase="StreamCheckerGoodSourceTest", smoke=True,
+        doc="stream handshake checker on a correct source under back-pressure: exact sequence, checker silent"),
+    "stream_broken_source_1": SimTest(
+        **_STREAM_CHK, testcase="StreamCheckerDroppedValidTest", smoke=True,
+        doc="broken stream source (tvalid dropped without tready): the handshake checker must fail (expect_error)"),
+    "stream_broken_source_2": SimTest(
+        **_STREAM_CHK, testcase="StreamCheckerChangedDataTest",
+        doc="broken stream source (tdata changed while stalled): the handshake checker must fail (expect_error)"),
     "rr": SimTest(
         toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit", umbrella=True,
         doc="every RR-unit test"),
@@ -201,8 +230,9 @@ TESTS: dict[str, SimTest] = {
         **_EPROP, testcase="EpropCorruptModelTest",
         doc="corrupted golden model (theta + 1): must fail (expect_error)"),
     "system": SimTest(
-        **_SYS, testcase="System(?!Cycle)", umbrella=True,
-        doc="every system-top test on the TRACE_EN=1 build (both trace ports compared) but SystemCycleTest"),
+        **_SYS, testcase="System(?!Cycle|Release)", umbrella=True,
+        doc="every system-top test on the TRACE_EN=1 build (both trace ports compared) but SystemCycleTest and "
+            "the release tests (TRACE_EN=0 builds)"),
     "system_regress": SimTest(
         **_SYS0, testcase="SystemRegressionTest", smoke=True,
         doc="TRACE_EN=0: real beats of all 48 records, screen then cascade, 0 gated edges per normal beat"),
@@ -227,6 +257,14 @@ TESTS: dict[str, SimTest] = {
     "system_cycles": SimTest(
         **_SYS0, testcase="SystemCycleTest",
         doc="TRACE_EN=0: link 1 cycle after the last sample, decision N+1 after the link, N+2 per beat back to back"),
+    "system_release": SimTest(
+        **_SYS0, testcase="SystemReleaseTest$",
+        doc="TRACE_EN=0: slow stage 2, short m_dec stalls: the engine takes its next beat in exactly the cycle "
+            "the contract gives (after m_dec and the wake-up side took the decision, not when stage 2 finishes)"),
+    "system_release_expect_fail": SimTest(
+        **dict(_SYS0, parameters={**_SYS0["parameters"], "WAKE_QUEUE": 0}), testcase="SystemReleaseHoldTest",
+        doc="WAKE_QUEUE=0 (no room for a second beat: the engine waits for stage 2): the release check must "
+            "fail (expect_error)"),
     # the flagship: the whole two-stage pipeline (README's main command)
     "snn_eprop": SimTest(
         **_PIPE, testcase="Pipeline(?!Corrupt)", umbrella=True,

@@ -12,4 +12,5 @@ rtl/wakeup/clock_gate.v
 rtl/wakeup/wakeup_path.v
 rtl/system/ecg_stage1_top.v
 rtl/eprop/eprop_engine.v
+rtl/system/axil_wake.v
 rtl/system/ecg_pipeline_top.v

@@ -277,28 +277,20 @@ wire unused_s1 = ^{s1_dec_tag[TAG1_W-1:TAG_W], hs_req_in, hs_ack_in, hs_req_out,
 // handshakes happen at gated edges, which are clk edges)
 // ---------------------------------------------------------------------------------------------
 
-reg s2_wpend_reg;                                   // AW/W taken, B not yet taken
-reg s2_rpend_reg;                                   // AR taken, R not yet taken
-
-always @(posedge clk) begin
-    if (rst) begin
-        s2_wpend_reg <= 1'b0;
-        s2_rpend_reg <= 1'b0;
-    end else begin
-        if (s2_axil_awvalid && s2_axil_awready) begin
-            s2_wpend_reg <= 1'b1;
-        end else if (s2_axil_bvalid && s2_axil_bready) begin
-            s2_wpend_reg <= 1'b0;
-        end
-        if (s2_axil_arvalid && s2_axil_arready) begin
-            s2_rpend_reg <= 1'b1;
-        end else if (s2_axil_rvalid && s2_axil_rready) begin
-            s2_rpend_reg <= 1'b0;
-        end
-    end
-end
-
-assign s2_cfg_wake = s2_axil_awvalid || s2_axil_wvalid || s2_axil_arvalid || s2_wpend_reg || s2_rpend_reg;
+axil_wake s2_wake_inst (
+    .clk     (clk),
+    .rst     (rst),
+    .awvalid (s2_axil_awvalid),
+    .awready (s2_axil_awready),
+    .wvalid  (s2_axil_wvalid),
+    .arvalid (s2_axil_arvalid),
+    .arready (s2_axil_arready),
+    .bvalid  (s2_axil_bvalid),
+    .bready  (s2_axil_bready),
+    .rvalid  (s2_axil_rvalid),
+    .rready  (s2_axil_rready),
+    .wake    (s2_cfg_wake)
+);
 
 // ---------------------------------------------------------------------------------------------
 // Stage 2 (gclk_stage2)

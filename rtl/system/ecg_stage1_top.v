@@ -40,6 +40,10 @@ module ecg_stage1_top #(
     parameter TRACE_EN    = 0,
     // synthesis form of the stage-2 clock gate: 0 latch, 1 Xilinx BUFGCE, 2 Lattice ECP5 DCCA
     parameter GATE_KIND   = 0,
+    // 1: a one-entry wake-up queue (528 flip-flops with TAG_W = 16) takes a waking decision while stage 2 still
+    // serves the previous beat, so the engine goes on (docs/system.md "Release timing"); 0: no
+    // queue, a waking decision waits until stage 2 has finished the previous beat
+    parameter WAKE_QUEUE  = 1,
     // optional $readmemh images preloading the engine's weight banks 0..3 ("" = none)
     parameter INIT_BANK0  = "",
     parameter INIT_BANK1  = "",
@@ -181,6 +185,10 @@ initial begin
     end
     if (TRACE_EN != 0 && TRACE_EN != 1) begin
         $error("ecg_stage1_top: TRACE_EN=%0d must be 0 or 1", TRACE_EN);
+        $finish;
+    end
+    if (WAKE_QUEUE != 0 && WAKE_QUEUE != 1) begin
+        $error("ecg_stage1_top: WAKE_QUEUE=%0d must be 0 or 1", WAKE_QUEUE);
         $finish;
     end
 end
@@ -329,8 +337,9 @@ wire [2*(HALF+N_RR)-1:0] eng_beat_in = {rr_bits, enc_beat_slots[SLOTS-1:HALF], r
 // In-flight beat: slots and tag of the beat the engine runs, for the wake-up path
 // ---------------------------------------------------------------------------------------------
 // Loaded at the link handshake (data only, qualified by the engine's decision).  The engine takes
-// no new beat before its decision handshake, which waits for the wake-up path, so the register
-// cannot change while an abnormal beat waits for stage 2.
+// no new beat before its decision handshake, which waits for the wake-up side (the wake-up path
+// itself, or the wake-up queue, which copies the register), so the register cannot change while a
+// waking decision has not been taken.
 
 reg [SLOTS+N_RR-1:0] flight_slots_reg;            // {RR bits, slots}
 reg [TAG_W-1:0] flight_tag_reg;
@@ -413,19 +422,39 @@ if_engine #(
 // ---------------------------------------------------------------------------------------------
 // Each side takes the engine's decision once; a side that took it early is marked sent and waits
 // for the other.  The engine's decision handshake happens when both sides have it; until then the
-// engine holds (back-pressure).  Both valids come from registers only.
+// engine holds (back-pressure).  The wake-up side of a waking decision is the wake-up queue in
+// front of the wake-up path (WAKE_QUEUE = 1): the decision goes straight to the wake-up path when
+// the queue is empty and the path is ready (the same cycles as without a queue), else into the
+// queue when it is empty or is emptied into the path in this cycle.  So the wake-up side holds up
+// to two beats not yet acknowledged by stage 2 (one in stage 2, one queued), and the engine
+// takes its next beat while stage 2 still serves the previous one.  The wake-up path's request
+// comes from the queue first (order kept).  All valids come from registers only.
 
 wire dec_abn = eng_dec_class != 2'd0;               // screen class 1, or cascade severity >= 1
 
 reg  dec_sent_reg;                                  // m_dec took this decision already
-reg  wake_sent_reg;                                 // the wake-up path took this beat already
+reg  wake_sent_reg;                                 // the wake-up side took this beat already
 
 wire dec_wake = dec_abn || flight_wake_reg;        // the beat goes to stage 2
 
-wire wake_tvalid = eng_dec_valid && dec_wake && !wake_sent_reg;
-wire wake_tready;
+reg                  wq_valid_reg;                  // wake-up queue: a beat waits for the path
+reg [SLOTS+N_RR-1:0] wq_slots_reg;                  // (data: no reset, qualified by wq_valid_reg)
+reg [TAG_W-1:0]      wq_tag_reg;
 
-assign eng_dec_ready = (dec_sent_reg || m_dec_ready) && (!dec_wake || wake_sent_reg || wake_tready);
+wire fork_wake = eng_dec_valid && dec_wake && !wake_sent_reg;   // the wake-up side is still owed it
+
+// the wake-up path's request: the queued beat, else the decision itself
+wire                  wake_tvalid = wq_valid_reg || fork_wake;
+wire                  wake_tready;
+wire [SLOTS+N_RR-1:0] wake_tdata  = wq_valid_reg ? wq_slots_reg : flight_slots_reg;
+wire [TAG_W-1:0]      wake_tuser  = wq_valid_reg ? wq_tag_reg : flight_tag_reg;
+
+wire fork_direct = fork_wake && !wq_valid_reg && wake_tready;               // straight into the path
+wire fork_queue  = (WAKE_QUEUE != 0) && fork_wake && !fork_direct
+                   && (!wq_valid_reg || wake_tready);                       // into the queue
+wire fork_take   = fork_direct || fork_queue;
+
+assign eng_dec_ready = (dec_sent_reg || m_dec_ready) && (!dec_wake || wake_sent_reg || fork_take);
 
 wire eng_dec_fire = eng_dec_valid && eng_dec_ready;
 
@@ -433,16 +462,31 @@ always @(posedge clk) begin
     if (rst) begin
         dec_sent_reg  <= 1'b0;
         wake_sent_reg <= 1'b0;
-    end else if (eng_dec_fire) begin
-        dec_sent_reg  <= 1'b0;
-        wake_sent_reg <= 1'b0;
+        wq_valid_reg  <= 1'b0;
     end else begin
-        if (m_dec_valid && m_dec_ready) begin
-            dec_sent_reg <= 1'b1;
+        if (eng_dec_fire) begin
+            dec_sent_reg  <= 1'b0;
+            wake_sent_reg <= 1'b0;
+        end else begin
+            if (m_dec_valid && m_dec_ready) begin
+                dec_sent_reg <= 1'b1;
+            end
+            if (fork_take) begin
+                wake_sent_reg <= 1'b1;
+            end
         end
-        if (wake_tvalid && wake_tready) begin
-            wake_sent_reg <= 1'b1;
+        if (fork_queue) begin
+            wq_valid_reg <= 1'b1;
+        end else if (wq_valid_reg && wake_tready) begin
+            wq_valid_reg <= 1'b0;
         end
+    end
+end
+
+always @(posedge clk) begin
+    if (fork_queue) begin
+        wq_slots_reg <= flight_slots_reg;
+        wq_tag_reg   <= flight_tag_reg;
     end
 end
 
@@ -468,8 +512,8 @@ wakeup_path #(
 ) wake_inst (
     .clk               (clk),
     .rst               (rst),
-    .s_axis_tdata      (flight_slots_reg),
-    .s_axis_tuser      (flight_tag_reg),
+    .s_axis_tdata      (wake_tdata),
+    .s_axis_tuser      (wake_tuser),
     .s_axis_tvalid     (wake_tvalid),
     .s_axis_tready     (wake_tready),
     .gclk_stage2       (gclk_stage2),

@@ -215,6 +215,86 @@ _CHANNELS = {
 }
 
 
+def axil_signals(dut, prefix: str) -> dict:
+    """The AXI4-Lite handles of port ``prefix`` (``s_axil``, ``s2_axil``, ...) by short name."""
+    return {n: getattr(dut, f"{prefix}_{n}") for n in (
+        "awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp", "bvalid",
+        "bready", "araddr", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready")}
+
+
+def axil_snapshot(s: dict) -> dict:
+    """channel -> (valid, ready, payload or None while not valid), sampled now."""
+    snap = {}
+    for ch, (v, r, pay) in _CHANNELS.items():
+        snap[ch] = (_bit(s[v]), _bit(s[r]), tuple(s[n].value.to_unsigned() if _bit(s[v]) else None
+                                                  for n in pay))
+    return snap
+
+
+def axil_check(prev: dict, now: dict, cycle: int, writes_waiting: int, reads_waiting: int, port: str = "s_axil"):
+    """The protocol rules between two consecutive cycles' snapshots (AxilProtocolError naming the
+    rule): a valid that was high without its ready is still high with the same payload; a B (R)
+    response only while an accepted write (read) waits for one."""
+    for ch, (pv, pr, ppay) in prev.items():
+        nv, _, npay = now[ch]
+        if pv and not pr:
+            if not nv:
+                raise AxilProtocolError(f"AXI4-Lite {port} {ch}: {_CHANNELS[ch][0]} fell at cycle {cycle} "
+                                        f"without a handshake (payload {ppay})")
+            if npay != ppay:
+                raise AxilProtocolError(f"AXI4-Lite {port} {ch}: payload changed while stalled at cycle "
+                                        f"{cycle}: {ppay} -> {npay}")
+    if now["B"][0] and not writes_waiting:
+        raise AxilProtocolError(f"AXI4-Lite {port} B: bvalid at cycle {cycle} with no accepted write "
+                                f"waiting for a response (resp {now['B'][2]}): a stale or unrequested response")
+    if now["R"][0] and not reads_waiting:
+        raise AxilProtocolError(f"AXI4-Lite {port} R: rvalid at cycle {cycle} with no accepted read "
+                                f"waiting for a response (data/resp {now['R'][2]}): a stale or unrequested response")
+
+
+class AxilProtocolWatch:
+    """The AxilMonitor's protocol checker without pyuvm, for plain cocotb tests: ``await
+    watch.run()`` (start it with cocotb.start_soon) samples port ``prefix`` at every falling edge
+    of ``clk`` (nothing while ``rst`` is high), raises AxilProtocolError on a broken rule and
+    counts the accesses (``writes``, ``reads``) and the cycles a response waited for its ready
+    (``resp_stall_cycles``)."""
+
+    def __init__(self, dut, prefix: str, clk, rst):
+        self.s, self.port, self.clk, self.rst = axil_signals(dut, prefix), prefix, clk, rst
+        self.writes = self.reads = self.resp_stall_cycles = 0
+        self.cycle = 0
+
+    async def run(self):
+        s = self.s
+        aw = w = wr = rd = 0
+        prev = None
+        while True:
+            await FallingEdge(self.clk)
+            self.cycle += 1
+            if _bit(self.rst):
+                aw = w = wr = rd = 0
+                prev = None
+                continue
+            now = axil_snapshot(s)
+            if prev is not None:
+                axil_check(prev, now, self.cycle, wr, rd, self.port)
+            prev = now
+            for ch in ("B", "R"):
+                if now[ch][0] and not now[ch][1]:
+                    self.resp_stall_cycles += 1
+            if now["B"][0] and now["B"][1] and wr:
+                wr -= 1
+                self.writes += 1
+            if now["R"][0] and now["R"][1] and rd:
+                rd -= 1
+                self.reads += 1
+            aw += now["AW"][0] and now["AW"][1]
+            w += now["W"][0] and now["W"][1]
+            while aw and w:
+                aw, w, wr = aw - 1, w - 1, wr + 1
+            rd += now["AR"][0] and now["AR"][1]
+
+
 class AxilMonitor(uvm_monitor):
     """Passive AXI4-Lite monitor (any master, AW and W in either order, one
     outstanding access per channel or more: responses are matched in order).
@@ -238,36 +318,17 @@ class AxilMonitor(uvm_monitor):
         self.clk = ConfigDB().get(self, "", "clk")
         self.rst = ConfigDB().get(self, "", "rst")
         p = cfg_get(self, "prefix", "s_axil")
-        self.s = {n: getattr(self.dut, f"{p}_{n}") for n in (
-            "awaddr", "awvalid", "awready", "wdata", "wstrb", "wvalid", "wready", "bresp", "bvalid",
-            "bready", "araddr", "arvalid", "arready", "rdata", "rresp", "rvalid", "rready")}
+        self.port = p
+        self.s = axil_signals(self.dut, p)
         self.accesses = 0
         self.stall_cycles = 0           # cycles with a valid and no ready on AW, W or AR
         self.resp_stall_cycles = 0      # cycles with a response valid and its ready low (B, R)
 
     def _snapshot(self):
-        s, snap = self.s, {}
-        for ch, (v, r, pay) in _CHANNELS.items():
-            snap[ch] = (_bit(s[v]), _bit(s[r]), tuple(s[n].value.to_unsigned() if _bit(s[v]) else None
-                                                      for n in pay))
-        return snap
+        return axil_snapshot(self.s)
 
     def _check(self, prev, now, cycle, wr, rd):
-        for ch, (pv, pr, ppay) in prev.items():
-            nv, _, npay = now[ch]
-            if pv and not pr:
-                if not nv:
-                    raise AxilProtocolError(f"AXI4-Lite {ch}: {_CHANNELS[ch][0]} fell at cycle {cycle} "
-                                            f"without a handshake (payload {ppay})")
-                if npay != ppay:
-                    raise AxilProtocolError(f"AXI4-Lite {ch}: payload changed while stalled at cycle "
-                                            f"{cycle}: {ppay} -> {npay}")
-        if now["B"][0] and not wr:
-            raise AxilProtocolError(f"AXI4-Lite B: bvalid at cycle {cycle} with no accepted write "
-                                    f"waiting for a response (resp {now['B'][2]})")
-        if now["R"][0] and not rd:
-            raise AxilProtocolError(f"AXI4-Lite R: rvalid at cycle {cycle} with no accepted read "
-                                    f"waiting for a response (data/resp {now['R'][2]})")
+        axil_check(prev, now, cycle, len(wr), len(rd), self.port)
 
     async def run_phase(self):
         s = self.s

@@ -85,6 +85,80 @@ async def offer(clk, rst, valid, ready) -> tuple[bool, int]:
         waits += 1
 
 
+class StreamProtocolError(AssertionError):
+    """A valid/ready stream broke the handshake rules (raised by :class:`StreamMonitor` and
+    :class:`StreamRuleWatch`): tvalid fell before its tready, or the payload changed while
+    stalled."""
+
+
+def _raw(handle):
+    """A signal's value for comparison (an int, or its string when it holds X/Z)."""
+    v = handle.value
+    try:
+        return v.to_unsigned() if hasattr(v, "to_unsigned") else int(v)
+    except ValueError:
+        return str(v)
+
+
+class StreamRules:
+    """The stream handshake rules, one cycle at a time: once valid is high without ready, the
+    next cycle must still have valid high and the same payload (data, last, user); nothing is
+    checked across a reset.  ``step(valid, ready, payload, cycle)`` raises StreamProtocolError."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.prev = None                # (payload) of a stalled cycle, else None
+        self.stalls_checked = 0
+
+    def reset(self):
+        self.prev = None
+
+    def step(self, valid: int, ready: int, payload, cycle: int):
+        if self.prev is not None:
+            if not valid:
+                raise StreamProtocolError(f"stream {self.name}: valid fell at cycle {cycle} without a handshake "
+                                          f"(payload {self._short(self.prev)})")
+            if payload() != self.prev:
+                raise StreamProtocolError(f"stream {self.name}: payload changed while stalled at cycle {cycle}: "
+                                          f"{self._short(self.prev)} -> {self._short(payload())}")
+            self.stalls_checked += 1
+        self.prev = payload() if (valid and not ready) else None
+
+    @staticmethod
+    def _short(p):
+        t = tuple(f"0x{x:x}" if isinstance(x, int) else x for x in p)
+        return tuple(x if len(x) <= 24 else x[:10] + "..." + x[-8:] for x in t)
+
+
+class StreamRuleWatch:
+    """The rules of :class:`StreamRules` on one stream, without pyuvm (plain cocotb tests):
+    ``cocotb.start_soon(StreamRuleWatch(dut, "m_dec", dut.clk, dut.rst).run())`` samples at every
+    falling edge of clk; ``data`` names the payload signals (default the stream's tdata, tlast and
+    tuser that exist; for non-AXI names give them, and ``valid``/``ready``)."""
+
+    def __init__(self, dut, prefix, clk, rst, valid=None, ready=None, data=None):
+        self.clk, self.rst = clk, rst
+        self.valid = getattr(dut, valid or f"{prefix}_tvalid")
+        self.ready = getattr(dut, ready or f"{prefix}_tready")
+        names = data if data is not None else [n for n in (f"{prefix}_tdata", f"{prefix}_tlast", f"{prefix}_tuser")
+                                               if hasattr(dut, n)]
+        self.payload = [getattr(dut, n) for n in names]
+        self.rules = StreamRules(prefix)
+        self.transfers = 0
+
+    async def run(self):
+        cycle = 0
+        while True:
+            await FallingEdge(self.clk)
+            cycle += 1
+            if _bit(self.rst):
+                self.rules.reset()
+                continue
+            v, r = _bit(self.valid), _bit(self.ready)
+            self.rules.step(v, r, lambda: tuple(_raw(h) for h in self.payload), cycle)
+            self.transfers += v and r
+
+
 @dataclass(frozen=True)
 class StreamWord:
     """One transfer seen on a stream (what monitors publish)."""
@@ -215,6 +289,11 @@ class StreamMonitor(uvm_monitor):
     with each transfer), ``signed`` (interpret data as two's complement).
     Also counts stall cycles (valid && !ready) for coverage, and calls
     ``reset_listeners`` once per reset assertion.
+
+    Handshake checker (on unless ``check_protocol`` is False): once tvalid is high without
+    tready, it stays high with the same tdata / tlast / tuser (and, for an output stream, prefix
+    ``m_*``, or with ``payload_extras`` True, the extras) until the handshake; a violation raises
+    :class:`StreamProtocolError` naming the stream and the cycle (nothing across a reset).
     """
 
     def build_phase(self):
@@ -236,6 +315,13 @@ class StreamMonitor(uvm_monitor):
         self.tuser = _sig(d, prefix, "tuser", required=False)
         self.extras = [(n, getattr(d, n)) for n in opt("extras", [])]
         self.signed = opt("signed", False)
+        self.rules = StreamRules(prefix) if opt("check_protocol", True) else None
+        # the payload held while stalled: data, last, user, and the extras of an output stream
+        # (prefix m_*: e.g. m_dec's tag and membranes); an input's extras are configuration
+        # ports that the tests may change at any time
+        stable_extras = opt("payload_extras", prefix.startswith("m_"))
+        self._pay = [h for h in (self.tdata, self.tlast, self.tuser) if h is not None] + \
+            ([h for _, h in self.extras] if stable_extras else [])
         self.reset_listeners: list = []
         self.transfers = 0
         self.stall_cycles = 0
@@ -253,8 +339,13 @@ class StreamMonitor(uvm_monitor):
                     for fn in self.reset_listeners:
                         fn()
                 was_reset = True
+                if self.rules is not None:
+                    self.rules.reset()
                 continue
             was_reset = False
+            if self.rules is not None:
+                self.rules.step(_bit(self.tvalid), _bit(self.tready),
+                                lambda: tuple(_raw(h) for h in self._pay), cycle)
             if not _bit(self.tvalid):
                 continue
             if not _bit(self.tready):

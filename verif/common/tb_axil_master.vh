@@ -2,7 +2,7 @@
 // tb_axil_master.vh -- AXI4-Lite master of the plain-Verilog bench testbenches (tb_if_engine_bench,
 // tb_eprop_bench, tb_pipeline_bench), one access at a time.  Included in the bench module after
 // tb_bench.vh and before the DUT, whose AXI4-Lite slave port is connected to the s_axil_*
-// signals declared here with `TB_AXIL_PORTS (bready and rready tied to 1).  The benches run
+// signals declared here with `TB_AXIL_PORTS.  The benches run
 // everything in one clocked process (so the lines of one cycle are written in a fixed order),
 // so this master is not a task that waits for handshakes: a bench starts an access with
 // axil_write/axil_read and calls axil_step once every cycle, which samples the responses at
@@ -17,9 +17,15 @@
 //                           file if the slave takes the address without the data.
 // Only start an access while axil_st == AXIL_IDLE.  Uses fd_out and cycle of tb_bench.vh.
 //
+// Response back-pressure (plusarg +axil_resp_delay=N, default 4; 0 = bready and rready always
+// high): bready / rready stay low until the access's response has waited 1 + a random 0..N
+// cycles (one access in five 1 + 2N..4N, a long stall), then high for the handshake edge.  The
+// draws come from this master's own xorshift32 generator seeded from +seed (default 1), so the
+// bench's own random sequences (rng of tb_bench.vh) do not change with it.  axil_resp_stalls
+// counts the cycles a valid response waited for its ready.
+//
 //   `TB_AXIL_PORTS(P)  the port connections of a DUT's AXI4-Lite slave port whose signals are
-//                      named P<signal> (P = s_axil_, s2_axil_, ...) to this master; prot 0,
-//                      bready and rready 1
+//                      named P<signal> (P = s_axil_, s2_axil_, ...) to this master; prot 0
 
 reg  [7:0]  s_axil_awaddr = 8'd0;
 reg         s_axil_awvalid = 1'b0;
@@ -30,12 +36,14 @@ reg         s_axil_wvalid = 1'b0;
 wire        s_axil_wready;
 wire [1:0]  s_axil_bresp;
 wire        s_axil_bvalid;
+reg         s_axil_bready;
 reg  [7:0]  s_axil_araddr = 8'd0;
 reg         s_axil_arvalid = 1'b0;
 wire        s_axil_arready;
 wire [31:0] s_axil_rdata;
 wire [1:0]  s_axil_rresp;
 wire        s_axil_rvalid;
+reg         s_axil_rready;
 
 localparam [2:0] AXIL_IDLE  = 3'd0;    // no access in flight
 localparam [2:0] AXIL_WADDR = 3'd1;    // AW+W valid, waiting for awready
@@ -48,15 +56,68 @@ localparam [2:0] AXIL_RDATA = 3'd4;    // waiting for rvalid
     .P``awaddr (s_axil_awaddr), .P``awprot (3'd0), .P``awvalid (s_axil_awvalid), \
     .P``awready (s_axil_awready), .P``wdata (s_axil_wdata), .P``wstrb (s_axil_wstrb), \
     .P``wvalid (s_axil_wvalid), .P``wready (s_axil_wready), .P``bresp (s_axil_bresp), \
-    .P``bvalid (s_axil_bvalid), .P``bready (1'b1), .P``araddr (s_axil_araddr), \
+    .P``bvalid (s_axil_bvalid), .P``bready (s_axil_bready), .P``araddr (s_axil_araddr), \
     .P``arprot (3'd0), .P``arvalid (s_axil_arvalid), .P``arready (s_axil_arready), \
     .P``rdata (s_axil_rdata), .P``rresp (s_axil_rresp), .P``rvalid (s_axil_rvalid), \
-    .P``rready (1'b1)
+    .P``rready (s_axil_rready)
 `endif
 
 reg  [2:0]  axil_st = AXIL_IDLE;
 reg  [1:0]  axil_resp = 2'd0;          // response of the access that completed last
 reg  [31:0] axil_rdata = 32'd0;        // data of the read that completed last
+
+reg  [31:0] axil_resp_n;               // +axil_resp_delay
+reg  [31:0] axil_rng;                  // this master's random generator
+reg  [31:0] axil_wait = 32'd0;         // cycles the current response still waits for its ready
+reg  [31:0] axil_resp_stalls = 32'd0;  // cycles a valid response waited for ready
+reg  [31:0] axil_seed;
+
+initial begin
+    if (!$value$plusargs("axil_resp_delay=%d", axil_resp_n)) axil_resp_n = 32'd4;
+    if (!$value$plusargs("seed=%d", axil_seed)) axil_seed = 32'd1;
+    if (axil_resp_n > 32'd1000) begin
+        $display("ERROR: +axil_resp_delay=%0d must be 0..1000", axil_resp_n);
+        $finish;
+    end
+    axil_rng = axil_seed ^ 32'h5bd1e995;
+    if (axil_rng == 32'd0) axil_rng = 32'h1;
+    s_axil_bready = (axil_resp_n == 32'd0);
+    s_axil_rready = (axil_resp_n == 32'd0);
+end
+
+// the response wait of the next access (called when it starts)
+task axil_draw_wait;
+    begin
+        if (axil_resp_n != 32'd0) begin
+            axil_rng = axil_rng ^ (axil_rng << 13);
+            axil_rng = axil_rng ^ (axil_rng >> 17);
+            axil_rng = axil_rng ^ (axil_rng << 5);
+            if (axil_rng % 32'd5 == 32'd0) begin
+                axil_rng = axil_rng ^ (axil_rng << 13);
+                axil_rng = axil_rng ^ (axil_rng >> 17);
+                axil_rng = axil_rng ^ (axil_rng << 5);
+                axil_wait = 32'd2 * axil_resp_n + axil_rng % (32'd2 * axil_resp_n + 32'd1);
+            end else begin
+                axil_rng = axil_rng ^ (axil_rng << 13);
+                axil_rng = axil_rng ^ (axil_rng >> 17);
+                axil_rng = axil_rng ^ (axil_rng << 5);
+                axil_wait = axil_rng % (axil_resp_n + 32'd1);
+            end
+        end
+    end
+endtask
+
+// a response valid at this edge without its ready: count, and raise ready once it has waited
+task axil_hold;
+    output raise;
+    begin
+        axil_resp_stalls = axil_resp_stalls + 32'd1;
+        raise = (axil_wait == 32'd0);
+        if (axil_wait != 32'd0) axil_wait = axil_wait - 32'd1;
+    end
+endtask
+
+reg axil_raise;
 
 task axil_write;
     input [7:0]  addr;
@@ -67,6 +128,7 @@ task axil_write;
         s_axil_wstrb   <= 4'hF;
         s_axil_awvalid <= 1'b1;
         s_axil_wvalid  <= 1'b1;
+        axil_draw_wait;
         axil_st = AXIL_WADDR;
     end
 endtask
@@ -76,6 +138,7 @@ task axil_read;
     begin
         s_axil_araddr  <= addr;
         s_axil_arvalid <= 1'b1;
+        axil_draw_wait;
         axil_st = AXIL_RADDR;
     end
 endtask
@@ -96,10 +159,14 @@ task axil_step;
                 end
             end
             AXIL_WRESP: begin
-                if (s_axil_bvalid) begin
+                if (s_axil_bvalid && s_axil_bready) begin
                     axil_resp = s_axil_bresp;
                     done      = 1'b1;
                     axil_st   = AXIL_IDLE;
+                    if (axil_resp_n != 32'd0) s_axil_bready <= 1'b0;
+                end else if (s_axil_bvalid) begin
+                    axil_hold(axil_raise);
+                    if (axil_raise) s_axil_bready <= 1'b1;
                 end
             end
             AXIL_RADDR: begin
@@ -109,11 +176,15 @@ task axil_step;
                 end
             end
             AXIL_RDATA: begin
-                if (s_axil_rvalid) begin
+                if (s_axil_rvalid && s_axil_rready) begin
                     axil_resp  = s_axil_rresp;
                     axil_rdata = s_axil_rdata;
                     done       = 1'b1;
                     axil_st    = AXIL_IDLE;
+                    if (axil_resp_n != 32'd0) s_axil_rready <= 1'b0;
+                end else if (s_axil_rvalid) begin
+                    axil_hold(axil_raise);
+                    if (axil_raise) s_axil_rready <= 1'b1;
                 end
             end
             default: ;

@@ -55,10 +55,11 @@ from golden import eprop as P
 from golden import rr as RR
 from golden import snn_if as G
 from verif.common import eprop as VE
+from verif.common.axil import AxilProtocolWatch
 from verif.common.axil_regs import REG, STAT_REGS
 from verif.common.clocking import reset, start_clock
 from verif.common.snn import beat_cycles
-from verif.common.stream import _bit, _uint
+from verif.common.stream import StreamRuleWatch, _bit, _uint
 
 ICARUS = cocotb.SIM_NAME.lower().startswith("icarus")
 M16 = 0xFFFF
@@ -290,10 +291,38 @@ class Env:
 # ------------------------------------------------------------------------------------------
 # AXI4-Lite master (one access at a time, on clk; stage 2's port is held awake by the top)
 # ------------------------------------------------------------------------------------------
-async def axil_write(dut, p, addr, data, strb=0xF, timeout=200):
+class RespDelay:
+    """Response back-pressure of this test's AXI4-Lite master (the pipeline helpers' form of
+    AxilMasterDriver's ``resp_delay``): with n > 0, bready / rready stay low until the response
+    has waited 1 + a random 0..n cycles (one access in five 1 + 2n..4n, a long stall); n = 0 holds
+    them high from the start of the access.  ``stalled`` counts the cycles a valid response
+    waited for ready."""
+
+    def __init__(self, n: int = 0, rng: random.Random | None = None):
+        if n < 0:
+            raise ValueError(f"resp_delay must be >= 0 cycles, got {n}")
+        self.n, self.rng = n, rng or random.Random(1)
+        self.stalled = 0
+
+    def draw(self) -> int:
+        if self.n == 0:
+            return -1                     # ready from the start
+        if self.rng.random() < 0.2:
+            return self.rng.randint(2 * self.n, 4 * self.n)
+        return self.rng.randint(0, self.n)
+
+
+RESP = RespDelay(0)                       # set per test by setup()
+
+
+async def axil_write(dut, p, addr, data, strb=0xF, timeout=200, hold=None):
+    """One write on port p; returns bresp.  bready as RESP (or held low for ``hold`` cycles)."""
+    if not _bit(dut.clk):                 # called at a falling edge: drive after the next rising edge
+        await RisingEdge(dut.clk)
     s = lambda n: getattr(dut, f"{p}_axil_{n}")  # noqa: E731
+    hold = RESP.draw() if hold is None else hold
     s("awaddr").value, s("wdata").value, s("wstrb").value = addr, data, strb
-    s("awvalid").value, s("wvalid").value, s("bready").value = 1, 1, 1
+    s("awvalid").value, s("wvalid").value, s("bready").value = 1, 1, int(hold < 0)
     for _ in range(timeout):
         await FallingEdge(dut.clk)
         hs = _bit(s("awready"))
@@ -304,19 +333,35 @@ async def axil_write(dut, p, addr, data, strb=0xF, timeout=200):
         raise AssertionError(f"{p} AXI write {addr:#x}: no awready")
     s("awvalid").value, s("wvalid").value = 0, 0
     s("awaddr").value, s("wdata").value, s("wstrb").value = 0, 0, 0
-    for _ in range(timeout):
+    got = {}
+    wait = hold
+    ready_now = hold < 0
+    for _ in range(timeout + max(0, 4 * hold)):
         await FallingEdge(dut.clk)
-        if _bit(s("bvalid")):
-            resp = _uint(s("bresp"))
-            await RisingEdge(dut.clk)
+        hs = _bit(s("bvalid")) and ready_now
+        if hs:
+            got["resp"] = _uint(s("bresp"))
+        elif _bit(s("bvalid")):
+            RESP.stalled += 1
+            wait -= 1
+        await RisingEdge(dut.clk)
+        if hs:
             s("bready").value = 0
-            return resp
+            return got["resp"]
+        if not ready_now and wait < 0:
+            ready_now = True
+            s("bready").value = 1
     raise AssertionError(f"{p} AXI write {addr:#x}: no bvalid")
 
 
-async def axil_read(dut, p, addr, timeout=200):
+async def axil_read(dut, p, addr, timeout=200, hold=None):
+    """One read on port p; returns (rdata, rresp).  rready as RESP (or low for ``hold`` cycles)."""
+    if not _bit(dut.clk):                 # called at a falling edge: drive after the next rising edge
+        await RisingEdge(dut.clk)
     s = lambda n: getattr(dut, f"{p}_axil_{n}")  # noqa: E731
-    s("araddr").value, s("arvalid").value, s("rready").value = addr, 1, 1
+    hold = RESP.draw() if hold is None else hold
+    ready_now = hold < 0
+    s("araddr").value, s("arvalid").value, s("rready").value = addr, 1, int(ready_now)
     for _ in range(timeout):
         await FallingEdge(dut.clk)
         hs = _bit(s("arready"))
@@ -326,13 +371,22 @@ async def axil_read(dut, p, addr, timeout=200):
     else:
         raise AssertionError(f"{p} AXI read {addr:#x}: no arready")
     s("arvalid").value, s("araddr").value = 0, 0
-    for _ in range(timeout):
+    wait = hold
+    for _ in range(timeout + max(0, 4 * hold)):
         await FallingEdge(dut.clk)
-        if _bit(s("rvalid")):
+        hs = _bit(s("rvalid")) and ready_now
+        if hs:
             v, resp = _uint(s("rdata")), _uint(s("rresp"))
-            await RisingEdge(dut.clk)
+        elif _bit(s("rvalid")):
+            RESP.stalled += 1
+            wait -= 1
+        await RisingEdge(dut.clk)
+        if hs:
             s("rready").value = 0
             return v, resp
+        if not ready_now and wait < 0:
+            ready_now = True
+            s("rready").value = 1
     raise AssertionError(f"{p} AXI read {addr:#x}: no rvalid")
 
 
@@ -360,9 +414,23 @@ async def read_words(dut, bank, n):
 # ------------------------------------------------------------------------------------------
 # Tests
 # ------------------------------------------------------------------------------------------
-async def setup(dut, seed, eprop, banks, bp_pct=20, dec_bp_pct=0):
+async def setup(dut, seed, eprop, banks, bp_pct=20, dec_bp_pct=0, resp_delay=0):
+    """Clock, reset, drivers and monitors; the AXI4-Lite protocol checker on both ports (s1 on
+    clk, s2 in the gclk_stage2 domain, sampled on clk like every other signal: its edges are clk
+    edges); resp_delay: the response back-pressure of this test's AXI4-Lite accesses (RespDelay)."""
+    global RESP
     start_clock(dut)
+    RESP = RespDelay(resp_delay, random.Random(f"{seed}:axil_resp"))
     env = Env(dut, seed, eprop, banks, bp_pct, dec_bp_pct)
+    env.axil_watch = {p: AxilProtocolWatch(dut, f"{p}_axil", dut.clk, dut.rst) for p in ("s1", "s2")}
+    # the stream handshake rules on both decision outputs (m_dec2 in the gclk_stage2 domain)
+    env.stream_watch = [StreamRuleWatch(dut, "m_dec", dut.clk, dut.rst, valid="m_dec_valid", ready="m_dec_ready",
+                                        data=list(DEC_FIELDS)),
+                        StreamRuleWatch(dut, "m_dec2", dut.clk, dut.rst, valid="m_dec2_valid", ready="m_dec2_ready",
+                                        data=["m_dec2_class", "m_dec2_y", "m_dec2_tag", "m_dec2_learned",
+                                              "m_dec2_cfg_err"])]
+    for w in (*env.axil_watch.values(), *env.stream_watch):
+        cocotb.start_soon(w.run())
     enc = E.load_params()
     d = dut
     d.cfg_delta_s.value = enc["delta_s"]
@@ -428,6 +496,18 @@ async def finish(env, expect_stage2):
     n3 = env.compare("e-prop trace", env.exp_trc, env.got_trc)
     d._log.info(f"pipeline: {env.frames} beats, {n1} stage-1 decisions, {n2} stage-2 decisions, "
                 f"{n3} e-prop trace records compared; {env.gclk_edges} gated edges")
+    d._log.info("stream handshake checker silent: " + ", ".join(
+        f"{sw.rules.name} {sw.transfers} transfers, {sw.rules.stalls_checked} stalled cycles" for sw in env.stream_watch))
+    w = env.axil_watch
+    d._log.info(f"AXI4-Lite protocol checker silent: s1 {w['s1'].writes} writes / {w['s1'].reads} reads, "
+                f"s2 {w['s2'].writes} writes / {w['s2'].reads} reads; response delay {RESP.n}: "
+                f"{RESP.stalled} cycles a response waited for ready (checker: "
+                f"{w['s1'].resp_stall_cycles + w['s2'].resp_stall_cycles})")
+    if RESP.stalled != w["s1"].resp_stall_cycles + w["s2"].resp_stall_cycles:
+        env.errors.append(f"response back-pressure: the master counted {RESP.stalled} stalled cycles, the "
+                          f"checkers {w['s1'].resp_stall_cycles + w['s2'].resp_stall_cycles}")
+    if RESP.n and not RESP.stalled:
+        env.errors.append("the response-delay knob was on but no response ever waited")
     if n2 < expect_stage2:
         env.errors.append(f"only {n2} beats reached stage 2 (the test needs >= {expect_stage2})")
 
@@ -463,7 +543,7 @@ async def PipelineLearnTest(dut):
     learning beats, CTRL.LEARN = 1) then inference; weights and accumulators read back."""
     _, banks = models()
     p = P.load_model("ds1")
-    env = await setup(dut, 2, P.load_model("intra"), banks)
+    env = await setup(dut, 2, P.load_model("intra"), banks, resp_delay=4)
     await write_image(dut, P.pack_image(p))
     env.p = p.copy()
     assert await axil_write(dut, "s2", REG_CTRL, 1) == 0
@@ -548,6 +628,45 @@ async def check_registers(env, s1_mem_addr, s2_mem_addr):
         await expect_access(env, p, True, REG_ID, SLVERR, data=0)
 
 
+async def gated_response_checks(env, hold=40):
+    """The stage-2 port across clock gating, pipeline idle (stage2_valid low, the gate open only
+    for the port): a write (CTRL.LEARN = 1, then 0) whose bready stays low for ``hold`` cycles
+    after bvalid rose, and a read of CTRL whose rready does the same.  The gate must stay open
+    until the response handshake (one gated edge in every cycle of the wait: the slave sees
+    bready / rready), the response must complete once (the protocol checker), and afterwards no
+    response may be left valid and the gated clock must be silent; the read-backs show the
+    writes took effect exactly once."""
+    d = env.dut
+    if _bit(d.stage2_valid):
+        raise AssertionError("gated_response_checks needs an idle pipeline")
+    for learn in (1, 0):
+        e0 = env.gclk_edges
+        resp = await axil_write(d, "s2", REG_CTRL, learn, hold=hold)
+        e1 = env.gclk_edges
+        v, rresp = await axil_read(d, "s2", REG_CTRL, hold=hold)
+        e2 = env.gclk_edges
+        # from the falling edge after the handshake's completing edge: 48 idle cycles
+        await FallingEdge(d.clk)
+        stale, idle_edges = _bit(d.s2_axil_bvalid) + _bit(d.s2_axil_rvalid), env.gclk_edges
+        for _ in range(47):
+            await FallingEdge(d.clk)
+            stale += _bit(d.s2_axil_bvalid) + _bit(d.s2_axil_rvalid)
+        idle_edges = env.gclk_edges - idle_edges
+        await RisingEdge(d.clk)                      # drivers write after a rising edge
+        env.ctrl_learn = learn
+        # write: AW/W handshake cycle + 1 + hold waiting cycles + the B handshake cycle; the gate
+        # is open from the request's first cycle, so every one of them has a gated edge
+        if (resp, v, rresp) != (OKAY, learn, OKAY) or stale or idle_edges:
+            env.errors.append(f"s2 across gating: write CTRL={learn} resp {resp}, read-back {v} resp {rresp}; "
+                              f"{stale} cycles with a response left valid and {idle_edges} gated edges while idle")
+        if e1 - e0 < hold + 2 or e2 - e1 < hold + 2:
+            env.errors.append(f"s2 across gating: only {e1 - e0} / {e2 - e1} gated edges for a write / read whose "
+                              f"response waited {hold + 1} cycles (the gate closed before the handshake)")
+        d._log.info(f"s2 across gating: CTRL={learn} written and read back with bready/rready low for {hold + 1} "
+                    f"cycles: {e1 - e0} / {e2 - e1} gated edges, none and no response valid in the 48 idle "
+                    f"cycles after")
+
+
 async def set_mode(env, mode, bank):
     """Stage 1's CTRL (screen mode with a bank, or the severity cascade); read back."""
     await expect_access(env, "s1", True, REG_CTRL, OKAY, data=mode | bank << 4)
@@ -565,12 +684,13 @@ async def PipelinePortsTest(dut):
     stat_cfg_err); out-of-range samples (stat_sat); a short and a long frame (dropped,
     stat_len_err, the neighbours' tags intact)."""
     p, banks = models()
-    env = await setup(dut, 4, p, banks, bp_pct=30, dec_bp_pct=30)
+    env = await setup(dut, 4, p, banks, bp_pct=30, dec_bp_pct=30, resp_delay=6)
     d = dut
     # stage 2's weights survive a reset: after the learning test (umbrella run) they are not
     # the INIT image any more, so the intra image is written again
     await write_image(dut, P.pack_image(p))
     await port_checks(env)
+    await gated_response_checks(env)
     enc = E.load_params()
     bs, y, sel = beat_runs([208, 119, 233], 5, 4, "intra_test")
     tags = [env.rng.getrandbits(env.tag_w) for _ in sel]

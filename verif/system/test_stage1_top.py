@@ -440,7 +440,7 @@ class SystemCoverage(CoverageCollector):
 
 class ChainMonitor(uvm_monitor):
     """Per-cycle view of the back-pressure chain (internal signals of the top),
-    for coverage: the decision waiting for stage 2 while the link waits for the
+    for coverage: the decision waiting for stage 2 (the wake-up queue full) while the link waits for the
     engine and the sample input is stalled is the whole chain stage 2 ->
     wake-up path -> decision -> engine -> encoder -> input.  Also samples the
     tag queue at every link handshake (0 entries = the bypass: the beat's tag
@@ -461,7 +461,8 @@ class ChainMonitor(uvm_monitor):
         d = self.dut
         while True:
             await FallingEdge(d.clk)
-            if not _bit(d.wake_tvalid) or _bit(d.wake_tready) or _bit(d.rst):
+            # a waking decision that the wake-up side (queue and path) cannot take yet
+            if not _bit(d.fork_wake) or _bit(d.fork_take) or _bit(d.rst):
                 continue
             self.wait_stage2 += 1
             if _bit(d.link_valid) and not _bit(d.eng_beat_ready) and _bit(d.s_axis_tvalid) \
@@ -844,8 +845,8 @@ class SystemCascadeTest(SystemBaseTest):
 
 @pyuvm.test()
 class SystemBackpressureTest(SystemBaseTest):
-    """A slow stage 2 (800-3000 gated cycles per beat, longer than the engine
-    needs per beat) and decision-side back-pressure (60 % and long pauses of
+    """A slow stage 2 (1,500-4,000 gated cycles per beat, longer than the engine
+    needs for two beats, so that the wake-up queue fills) and decision-side back-pressure (60 % and long pauses of
     m_dec_ready), input idle insertion, beats that are mostly abnormal (runs
     of them back to back): a decision waits for the wake-up path, the engine
     holds, the encoder's double buffer fills and the sample input stalls;
@@ -853,7 +854,7 @@ class SystemBackpressureTest(SystemBaseTest):
 
     IDLE_PCT = 20
     BP_PCT = 60
-    WAIT = (800, 3000)
+    WAIT = (1500, 4000)
     P_ZERO_WAIT = 0.0
     REQUIRE = {"event": ("input_stalled", "link_wait", "dec_backpressure", "dec_wait_stage2",
                          "chain_stage2_to_input", "input_idle"),
@@ -1168,3 +1169,238 @@ class SystemCycleTest(SystemBaseTest):
         self.logger.info(f"isolated beats: decision handshake = last sample + N + 2; back to back: "
                          f"{len(spans)} beats, mean {np.mean(spans):.1f} cycles per beat = mean N + 2 "
                          f"= {n.mean() + 2:.1f}")
+
+
+# ------------------------------------------------------------------------------------------
+# Release timing under stalls (docs/system.md "Release timing")
+# ------------------------------------------------------------------------------------------
+# The contract: the engine takes its next beat one cycle after the later of the two decision
+# handshakes, m_dec's and the wake-up side's; the wake-up side (queue + wake-up path) takes a
+# waking decision in the first cycle from the decision's first valid cycle in which fewer than
+# WAKE_CAPACITY of the beats it took are still unacknowledged by stage 2 (one in stage 2, one
+# waiting in the queue), counting an acknowledge in the cycle it is seen; the wake-up path hands a
+# beat to stage 2 in the first cycle from then on in which stage 2 has acknowledged every beat it
+# was handed before.  Nothing here depends on the DUT's parameters: a design that keeps the
+# engine until stage 2 has finished fails.
+WAKE_CAPACITY = 2
+
+
+class ReleaseTimingError(AssertionError):
+    """The engine, or the wake-up side, took a beat in another cycle than the contract says."""
+
+
+@dataclass
+class ReleaseCycles:
+    """Per-cycle samples (falling edges of clk) of the ports the release check reads."""
+
+    dec_ready: bytearray           # m_dec_ready per cycle
+    link_valid: bytearray          # a beat waits on the encoder -> engine link
+    dec_rise: list                 # (cycle, abnormal) of every decision's first valid cycle
+    dec_hs: list                   # cycle of every m_dec handshake
+    done: list                     # cycles in which stage2_done toggled
+    wake_hs: list                  # cycles in which the wake-up path took a request (hs_req_in toggles)
+    link_hs: list                  # cycles of the link handshakes (the engine takes a beat)
+
+
+class ReleaseMonitor(uvm_monitor):
+    """Samples, every cycle, m_dec (valid, ready, abnormal), stage2_done, hs_req_in
+    (toggles once per request the wake-up path takes) and the beat link."""
+
+    def build_phase(self):
+        self.dut = ConfigDB().get(self, "", "dut")
+        self.log = ReleaseCycles(bytearray(), bytearray(), [], [], [], [], [])
+        self.armed = False
+
+    async def run_phase(self):
+        d, g = self.dut, self.log
+        c, prev_valid, prev_done, prev_req = -1, 0, 0, 0
+        while True:
+            await FallingEdge(d.clk)
+            c += 1
+            ready, valid = _bit(d.m_dec_ready), _bit(d.m_dec_valid)
+            done, req = _bit(d.stage2_done), _bit(d.hs_req_in)
+            lv = _bit(d.link_valid)
+            if _bit(d.rst):
+                if self.armed:
+                    raise ReleaseTimingError("release check: a reset during the run (the check assumes none)")
+                prev_valid, prev_done, prev_req = 0, 0, 0
+                g.dec_ready.append(ready)
+                g.link_valid.append(lv)
+                continue
+            self.armed = True
+            g.dec_ready.append(ready)
+            g.link_valid.append(lv)
+            if valid and not prev_valid:
+                g.dec_rise.append((c, _bit(d.m_dec_abnormal)))
+            if valid and ready:
+                g.dec_hs.append(c)
+            if done != prev_done:
+                g.done.append(c)
+            if req != prev_req:
+                g.wake_hs.append(c)
+            if lv and _bit(d.eng_beat_ready):
+                g.link_hs.append(c)
+            prev_valid = valid and not ready
+            prev_done, prev_req = done, req
+
+
+def release_expectations(g: ReleaseCycles, capacity: int = WAKE_CAPACITY):
+    """From the observed decisions, m_dec_ready pattern and stage-2 acknowledges: for every
+    decision, the expected m_dec handshake, wake-up-side take, wake-up-path hand-over (waking
+    decisions) and the cycle the engine takes the next beat.  Returns a list of dicts."""
+    from bisect import bisect_left, bisect_right
+
+    def acked(c):                     # acknowledges seen in cycles <= c
+        return bisect_right(g.done, c)
+
+    def first(c, cond, what):
+        n = len(g.dec_ready)
+        while c < n and not cond(c):
+            c += 1
+        if c >= n:
+            raise ReleaseTimingError(f"release check: the run ended before {what}")
+        return c
+
+    takes, handed, out = [], [], []
+    for k, (v, abn) in enumerate(g.dec_rise):
+        e = dict(k=k, valid=v, abnormal=abn)
+        e["m_dec"] = first(v, lambda c: g.dec_ready[c], "an m_dec handshake")
+        rel = e["m_dec"]
+        if abn:
+            w = first(v, lambda c: bisect_left(takes, c) - acked(c) < capacity, "the wake-up side took a decision")
+            # one hand-over per cycle: after the previous one, once stage 2 acknowledged all before
+            h = first(max(w, handed[-1] + 1 if handed else w), lambda c: bisect_left(handed, c) - acked(c) == 0,
+                      "the wake-up path took a request")
+            takes.append(w)
+            handed.append(h)
+            e["wake"], e["handed"] = w, h
+            e["case"] = "waited_for_slot" if w > v else "direct" if h == w else "queued"
+            rel = max(rel, w)
+        if k + 1 < len(g.dec_rise) or any(c > rel for c in g.link_hs):
+            e["release"] = rel
+            e["next_beat"] = first(rel + 1, lambda c: g.link_valid[c], "the next beat reached the engine")
+        out.append(e)
+    return out
+
+
+def release_check(g: ReleaseCycles, log=None, capacity: int = WAKE_CAPACITY) -> dict:
+    """Compares every observed handshake cycle with :func:`release_expectations`; raises
+    ReleaseTimingError listing the first differences.  Returns figures for the report."""
+    from bisect import bisect_right
+    exp = release_expectations(g, capacity)
+    errs = []
+    if len(g.dec_hs) != len(exp):
+        errs.append(f"{len(exp)} decisions became valid, {len(g.dec_hs)} m_dec handshakes")
+    wake = [e for e in exp if e["abnormal"]]
+    if len(g.wake_hs) != len(wake):
+        errs.append(f"{len(wake)} waking decisions, the wake-up path took {len(g.wake_hs)} requests")
+    late = []
+    for e in exp:
+        k = e["k"]
+        if k < len(g.dec_hs) and g.dec_hs[k] != e["m_dec"]:
+            errs.append(f"decision {k}: m_dec handshake in cycle {g.dec_hs[k]}, expected {e['m_dec']}")
+        if e["abnormal"]:
+            i = wake.index(e)
+            if i < len(g.wake_hs) and g.wake_hs[i] != e["handed"]:
+                errs.append(f"decision {k}: wake-up path took it in cycle {g.wake_hs[i]}, expected {e['handed']}")
+        if "next_beat" in e:
+            j = bisect_right(g.link_hs, e["valid"])
+            got = g.link_hs[j] if j < len(g.link_hs) else None
+            e["got"] = got
+            if got != e["next_beat"]:
+                errs.append(f"decision {k} ({'waking' if e['abnormal'] else 'normal'}, valid in cycle {e['valid']}, "
+                            f"m_dec handshake {e['m_dec']}"
+                            + (f", wake-up side take expected {e['wake']}" if e["abnormal"] else "")
+                            + f"): the engine took the next beat in cycle {got}, expected {e['next_beat']}"
+                            + (f" ({got - e['next_beat']} cycles late)" if got is not None else ""))
+                if got is not None:
+                    late.append(got - e["next_beat"])
+    if log is not None:
+        for e in exp[:6]:
+            log(f"release: {e}")
+    if errs:
+        more = f" (and {len(errs) - 8} more)" if len(errs) > 8 else ""
+        raise ReleaseTimingError(f"release timing: {len(errs)} difference(s){more}; "
+                                 + "; ".join(errs[:8])
+                                 + (f"; late by {min(late)}..{max(late)} cycles, {sum(late)} in total" if late else ""))
+    cases = {}
+    for e in wake:
+        cases[e["case"]] = cases.get(e["case"], 0) + 1
+    checked = [e for e in exp if "next_beat" in e]
+    return dict(decisions=len(exp), waking=len(wake), checked=len(checked), cases=cases,
+                mdec_later=sum(1 for e in checked if e["abnormal"] and e["m_dec"] > e["wake"]),
+                wake_later=sum(1 for e in checked if e["abnormal"] and e["wake"] > e["m_dec"]),
+                waited=sum(e["wake"] - e["valid"] for e in wake))
+
+
+@pyuvm.test()
+class SystemReleaseTest(SystemBaseTest):
+    """Release timing under stalls (TRACE_EN=0): stage 2 needs 1,500-3,000 gated
+    cycles per beat (longer than the engine needs per beat), m_dec is stalled
+    for short random stretches (50 %), the samples come without idle cycles so
+    the next beat always waits on the link; runs of 1-4 abnormal beats between
+    normal ones.  For every decision the cycle in which the engine takes the
+    next beat must equal the contract's (one cycle after the later of the m_dec
+    and wake-up-side handshakes, the wake-up side holding up to 2 beats not yet
+    acknowledged by stage 2), computed from the observed handshakes; so must
+    the m_dec handshake and the wake-up path's hand-over of each waking beat.
+    Every decision and delivery is compared by the scoreboard as usual."""
+
+    IDLE_PCT = 0
+    BP_PCT = 50
+    WAIT = (1500, 3000)
+    P_ZERO_WAIT = 0.0
+    N_BEATS = (14, 6)
+    REQUIRE = {"release": ("direct", "queued", "waited_for_slot", "mdec_later", "wake_later")}
+
+    def build_phase(self):
+        super().build_phase()
+        ConfigDB().set(self, "rel_mon", "dut", self.dut)
+        self.rel_mon = ReleaseMonitor("rel_mon", self)
+
+    def end_of_elaboration_phase(self):
+        self.env.cov.coverpoint("release")
+        super().end_of_elaboration_phase()
+
+    async def body(self):
+        if self.trace:
+            raise AssertionError("the release test needs the TRACE_EN=0 build (trace dumps stall the engine)")
+        ab, no = self.screen_pick(*self.N_BEATS, records=self.knobs.records or D.DS2, salt=21)
+        items, rng = [], self.knobs.rng("release_order")
+        while ab or no:
+            for _ in range(rng.randint(1, 4)):
+                if ab:
+                    items.append(ab.pop())
+            if no:
+                items.append(no.pop())
+        await self.send(items)
+
+    def extract_phase(self):
+        """(extract: before the coverage collector's check_phase enforces the bins)"""
+        fig = release_check(self.rel_mon.log, self.logger.info)
+        cov = self.env.cov
+        for case, n in fig["cases"].items():
+            cov.sample("release", case, n)
+        for key in ("mdec_later", "wake_later"):
+            if fig[key]:
+                cov.sample("release", key, fig[key])
+        self.logger.info(f"release timing: {fig['checked']} next-beat takes checked exactly over {fig['decisions']} "
+                         f"decisions ({fig['waking']} waking: {fig['cases']}; the wake-up side took "
+                         f"{fig['mdec_later']} before m_dec and {fig['wake_later']} after it; "
+                         f"{fig['waited']} cycles of waking decisions waiting for a free slot in total)")
+
+
+@pyuvm.test(expect_error=ReleaseTimingError)
+class SystemReleaseHoldTest(SystemReleaseTest):
+    """Must FAIL with ReleaseTimingError (expect_error): run on the WAKE_QUEUE=0
+    build, which has no room for a second beat, so a waking decision that follows
+    another one waits for stage 2 to finish it: the engine is held, and the
+    release check must name the cycles."""
+
+    N_BEATS = (6, 2)
+
+    def end_of_elaboration_phase(self):
+        if int(self.dut.WAKE_QUEUE.value) != 0:
+            raise AssertionError("system_release_expect_fail must run on the WAKE_QUEUE=0 build")
+        self.REQUIRE = {}
+        super().end_of_elaboration_phase()

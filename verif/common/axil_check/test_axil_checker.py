@@ -2,16 +2,23 @@
 """The AXI4-Lite agent checked against a tiny slave (axil_fault_slave.v): with the correct slave
 (FAULT = 0) random writes and reads, with the response-delay knob on, read back exactly what a
 register model predicts and the protocol checker stays silent; with a broken slave
-(FAULT = 1..4, one rule broken each) the checker must raise AxilProtocolError (expect_error)."""
+(FAULT = 1..4, one rule broken each) the checker must raise AxilProtocolError (expect_error).
+
+The same accesses run on axil_gated_port.v: the correct slave on a gated clock kept awake by the RTL's
+axil_wake (as ecg_pipeline_top's stage-2 port).  With FAULT = 0 the delayed responses must complete
+and the gated clock must be silent once the port is idle (no stale response left); with the
+wake-up logic broken (its fault input 1: it closes the gate before bready, 2: before rready) the slave
+keeps a stale response and the checker must raise AxilProtocolError."""
 from __future__ import annotations
 
 import cocotb
 import pyuvm
-from cocotb.triggers import ClockCycles
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from pyuvm import ConfigDB, uvm_env, uvm_sequencer, uvm_subscriber, uvm_test
 
 from verif.common.axil import AxilItem, AxilListSeq, AxilMasterDriver, AxilMonitor, AxilProtocolError
 from verif.common.clocking import Knobs, reset, start_clock
+from verif.common.stream import _bit
 
 RESP_DELAY = 6
 
@@ -72,7 +79,11 @@ class AxilCheckerTest(uvm_test):
                          else AxilItem(write=False, addr=a))
         await AxilListSeq("seq", items).start(self.env.seqr)
         await ClockCycles(clk, 8)
+        await self.idle_check()
         self.drop_objection()
+
+    async def idle_check(self):
+        """Hook after the accesses (nothing on the plain slave)."""
 
     def check_phase(self):
         env = self.env
@@ -91,3 +102,57 @@ class AxilCheckerGoodSlaveTest(AxilCheckerTest):
 @pyuvm.test(expect_error=AxilProtocolError)
 class AxilCheckerBrokenSlaveTest(AxilCheckerTest):
     """Run on FAULT = 1..4: must fail with AxilProtocolError."""
+
+
+class AxilGatedTest(AxilCheckerTest):
+    """On axil_gated_port (its ``fault`` input = FAULT): the accesses of AxilCheckerTest, then
+    64 idle cycles in which the slave's gated clock must have no edge and no response may be
+    valid (nothing stale)."""
+
+    FAULT = 0
+
+    async def run_phase(self):
+        self.dut.fault.value = self.FAULT
+        self.edges = 0
+        cocotb.start_soon(self.count_edges())
+        await super().run_phase()
+
+    async def count_edges(self):
+        while True:
+            await RisingEdge(self.dut.gclk)
+            self.edges += 1
+
+    async def idle_check(self):
+        d = self.dut
+        before = self.edges
+        stale = 0
+        for _ in range(64):
+            await FallingEdge(d.clk)
+            stale += _bit(d.s_axil_bvalid) + _bit(d.s_axil_rvalid)
+        self.idle_edges, self.stale = self.edges - before, stale
+
+    def check_phase(self):
+        super().check_phase()
+        assert self.edges > 200, f"the slave's gated clock had only {self.edges} edges"
+        assert self.idle_edges == 0 and self.stale == 0, (
+            f"idle port: {self.idle_edges} gated edges, {self.stale} cycles with a response valid")
+        self.logger.info(f"gated slave: {self.edges} gated edges over the run, 0 in the 64 idle cycles at the end")
+
+
+@pyuvm.test()
+class AxilGatedPortTest(AxilGatedTest):
+    pass
+
+
+@pyuvm.test(expect_error=AxilProtocolError)
+class AxilGatedStaleBTest(AxilGatedTest):
+    """fault = 1: the gate closes before bready (stale B): must fail with AxilProtocolError."""
+
+    FAULT = 1
+
+
+@pyuvm.test(expect_error=AxilProtocolError)
+class AxilGatedStaleRTest(AxilGatedTest):
+    """fault = 2: the gate closes before rready (stale R): must fail with AxilProtocolError."""
+
+    FAULT = 2

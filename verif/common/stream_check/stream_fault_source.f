@@ -1,0 +1,1 @@
+verif/common/stream_check/stream_fault_source.v
