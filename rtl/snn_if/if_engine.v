@@ -326,6 +326,7 @@ reg  [MEM_AW-1:0] bank_base_reg, bank_base_next;
 reg  [2:0]        wait_reg, wait_next;
 
 reg  [N_IN-1:0]   pend_reg, pend_next;                  // sources of the scan not yet visited
+reg  [N_IN-1:0]   pflag_reg;                            // count 2 of each of these sources
 reg  [SRC_W-1:0]  src_reg, src_next;                    // source being fetched
 reg  [IDX_W-1:0]  grp_reg, grp_next;                    // its weight word (group of LANES)
 reg               dbl_reg, dbl_next;                    // its count is 2
@@ -366,6 +367,11 @@ reg  [IDX_W-1:0]  y_idx_reg;
 reg               y_last_reg;
 
 reg  [TH_W-1:0]   theta1_reg, theta2_reg;
+
+wire              y_upd;                                // X2 executes an update
+wire [UPD-1:0]    u_fired;                              // its neurons: count > 0
+wire [UPD-1:0]    u_two;                                //              count == 2
+integer           s;
 
 // decision output and the statistics of the beat it belongs to
 reg  [1:0]        m_dec_class_reg;
@@ -486,28 +492,27 @@ if_weight_mem #(
 //                  an update zeroes the half it consumes
 //   v1_mem, v2_mem U1 / U2 words of UPD membranes; neuron n is lane n % UPD of word n / UPD
 //   v3_reg         the output membranes
-//   fired / dbl    count > 0 / count == 2 of every hidden neuron in the current pass
+// The spike counts of a hidden layer are not kept apart: X2 writes count > 0 / count == 2 of
+// each neuron straight into the next scan's source set pend_reg / pflag_reg (empty while the
+// layer updates), so every scan starts from registers.
 // ---------------------------------------------------------------------------------------------
 
 reg  [G1-1:0]          acc_ok_reg;
 reg  [UPD*V_W-1:0]     v1_mem [0:U1-1];
 reg  [UPD*V_W-1:0]     v2_mem [0:U2-1];
 reg  [N_OUT*V_W-1:0]   v3_reg;
-reg  [N_H1-1:0]        fired1_reg, dbl1_reg;
-reg  [N_H2-1:0]        fired2_reg, dbl2_reg;
 
 wire [N_OUT*V_W-1:0]   v3_flat = v3_reg;
-wire [N_H1-1:0]        fired1  = fired1_reg;
-wire [N_H1-1:0]        dbl1    = dbl1_reg;
-wire [N_H2-1:0]        fired2  = fired2_reg;
-wire [N_H2-1:0]        dbl2    = dbl2_reg;
 
 // ---------------------------------------------------------------------------------------------
 // Scan: find-first-set over the sources of the layer being scanned
 // ---------------------------------------------------------------------------------------------
 
 // a scan is entered from START (layer 1, pass 0), from the last update of the output layer in
-// pass 0 (layer 1, pass 1) and from the last drain cycle after layer 1 / layer 2 (next layer)
+// pass 0 (layer 1, pass 1) and from the last drain cycle after layer 1 / layer 2 (next layer).
+// Its source set is in pend_reg by then: the input slots of pass 0 are loaded with the beat
+// (and at DECIDE for the next cascade stage), those of pass 1 when the output layer's update of
+// pass 0 begins, the hidden neurons that fired by X2 (below)
 wire upd_last = (layer_reg == L1) ? (upd_reg == UL1) :
                 (layer_reg == L2) ? (upd_reg == UL2) : (upd_reg == UL3);
 
@@ -542,19 +547,7 @@ always @* begin
     endcase
 end
 
-wire [N_IN-1:0] fired1_ext = {{(N_IN-N_H1){1'b0}}, fired1};
-wire [N_IN-1:0] fired2_ext = {{(N_IN-N_H2){1'b0}}, fired2};
-wire [N_IN-1:0] dbl1_ext   = {{(N_IN-N_H1){1'b0}}, dbl1};
-wire [N_IN-1:0] dbl2_ext   = {{(N_IN-N_H2){1'b0}}, dbl2};
-
-wire [N_IN-1:0] entry_bm = (entry_layer == L2) ? fired1_ext :
-                           (entry_layer == L3) ? fired2_ext :
-                           entry_pass ? slots_reg[2*N_IN-1:N_IN] : slots_reg[N_IN-1:0];
-
-wire [N_IN-1:0]  ffs_in    = entry ? entry_bm : pend_reg;
 wire [1:0]       src_layer = entry ? entry_layer : layer_reg;
-wire [N_IN-1:0]  ffs_flag  = (src_layer == L2) ? dbl1_ext :     // count 2 of each source
-                            (src_layer == L3) ? dbl2_ext : {N_IN{1'b0}};
 wire             ffs_any;
 wire [SRC_W-1:0] ffs_idx;
 wire [N_IN-1:0]  ffs_rest;                                  // the visited source leaves the set
@@ -564,8 +557,8 @@ if_ffs_tree #(
     .W     (N_IN),
     .IDX_W (SRC_W)
 ) ffs_inst (
-    .in      (ffs_in),
-    .flag    (ffs_flag),
+    .in      (pend_reg),
+    .flag    (pflag_reg),
     .any     (ffs_any),
     .idx     (ffs_idx),
     .rest    (ffs_rest),
@@ -633,6 +626,7 @@ wire dec_take  = state_reg == ST_DONE && m_dec_ready;      // m_dec handshake
 
 reg take;                                                  // visit the source ffs found
 reg dec_load;                                              // final decision -> output register
+reg pend_load;                                             // pend_next = input slots (flags 0)
 
 always @* begin
     state_next     = state_reg;
@@ -661,6 +655,7 @@ always @* begin
 
     take      = 1'b0;
     dec_load  = 1'b0;
+    pend_load = 1'b0;
 
     if (state_reg != ST_IDLE && state_reg != ST_DONE) begin
         cyc_next = cyc_reg + {{(CYC_W-1){1'b0}}, 1'b1};
@@ -715,6 +710,8 @@ always @* begin
             if (mode_reg && cls && stage_reg != 2'd2) begin
                 stage_next = stage_reg + 2'd1;
                 state_next = ST_START;
+                pend_load  = 1'b1;                         // next stage, pass 0
+                pend_next  = slots_reg[N_IN-1:0];
             end else begin
                 dec_load   = 1'b1;
                 state_next = ST_DONE;
@@ -748,6 +745,11 @@ always @* begin
         dbl_next  = ffs_dbl;
         pend_next = ffs_rest;
         ev_next   = ev_next + ((src_layer == L1) ? FAN1 : (src_layer == L2) ? FAN2 : FAN3);
+    end else if (layer_next == L3 && !pass_next && (state_reg != ST_SCAN || grp_reg == grp_last)) begin
+        // the output layer's scan of pass 0 is over (or had no source): its update begins, and
+        // the input slots of pass 1 become the next source set
+        pend_load = 1'b1;
+        pend_next = slots_reg[2*N_IN-1:N_IN];
     end
 end
 
@@ -810,7 +812,18 @@ always @(posedge clk) begin
         bank_reg      <= bank_next;
         bank_base_reg <= bank_base_next;
         wait_reg      <= wait_next;
-        pend_reg      <= pend_next;
+        pend_reg      <= beat_load ? s_beat_slots[N_IN-1:0] : pend_next;
+        // X2 of a hidden layer: the neurons of word y_idx that fired are sources of the next scan
+        for (s = 0; s < U1; s = s + 1) begin
+            if (y_upd && y_layer_reg == L1 && y_idx_reg == s[IDX_W-1:0]) begin
+                pend_reg[s*UPD +: UPD] <= u_fired;
+            end
+        end
+        for (s = 0; s < U2; s = s + 1) begin
+            if (y_upd && y_layer_reg == L2 && y_idx_reg == s[IDX_W-1:0]) begin
+                pend_reg[s*UPD +: UPD] <= u_fired;
+            end
+        end
         src_reg       <= src_next;
         grp_reg       <= grp_next;
         dbl_reg       <= dbl_next;
@@ -928,8 +941,6 @@ wire [UPD*V_W-1:0] u_post;
 wire [UPD*C_W-1:0] u_count;
 wire [UPD-1:0]     u_sat;
 wire [UPD-1:0]     u_lane_en;
-wire [UPD-1:0]     u_fired;
-wire [UPD-1:0]     u_two;
 
 wire [TH_W-1:0]    x_theta = (x_layer_reg == L1) ? theta1_reg : theta2_reg;
 wire [UPD*V_W-1:0] v1_word = v1_mem[x_idx_reg[U1_AW-1:0]];
@@ -982,7 +993,7 @@ endgenerate
 // Execute stage 2 (X2): saturation and firing of the sums registered in X1, and the writes
 // ---------------------------------------------------------------------------------------------
 
-wire y_upd = run && y_op_reg == OP_UPD;
+assign y_upd = run && y_op_reg == OP_UPD;
 
 always @(posedge clk) begin
     if (y_upd && y_layer_reg == L1) begin
@@ -1002,19 +1013,21 @@ always @(posedge clk) begin
     end
 end
 
-integer s;
-
+// the count-2 flags of the next scan's sources (pend_reg, written with them above); an input
+// source never counts twice
 always @(posedge clk) begin
-    for (s = 0; s < U1; s = s + 1) begin
-        if (y_upd && y_layer_reg == L1 && y_idx_reg == s[IDX_W-1:0]) begin
-            fired1_reg[s*UPD +: UPD] <= u_fired;
-            dbl1_reg[s*UPD +: UPD]   <= u_two;
+    if (run && (beat_load || pend_load)) begin
+        pflag_reg <= {N_IN{1'b0}};
+    end else begin
+        for (s = 0; s < U1; s = s + 1) begin
+            if (y_upd && y_layer_reg == L1 && y_idx_reg == s[IDX_W-1:0]) begin
+                pflag_reg[s*UPD +: UPD] <= u_two;
+            end
         end
-    end
-    for (s = 0; s < U2; s = s + 1) begin
-        if (y_upd && y_layer_reg == L2 && y_idx_reg == s[IDX_W-1:0]) begin
-            fired2_reg[s*UPD +: UPD] <= u_fired;
-            dbl2_reg[s*UPD +: UPD]   <= u_two;
+        for (s = 0; s < U2; s = s + 1) begin
+            if (y_upd && y_layer_reg == L2 && y_idx_reg == s[IDX_W-1:0]) begin
+                pflag_reg[s*UPD +: UPD] <= u_two;
+            end
         end
     end
 end
