@@ -707,11 +707,13 @@ always @* begin
             end
         end
         ST_DECIDE: begin
+            // the sources of the next stage's pass 0, loaded whether or not there is one (the
+            // set is unused until the next START or beat), so that the class does not select it
+            pend_load = 1'b1;
+            pend_next = slots_reg[N_IN-1:0];
             if (mode_reg && cls && stage_reg != 2'd2) begin
                 stage_next = stage_reg + 2'd1;
                 state_next = ST_START;
-                pend_load  = 1'b1;                         // next stage, pass 0
-                pend_next  = slots_reg[N_IN-1:0];
             end else begin
                 dec_load   = 1'b1;
                 state_next = ST_DONE;
