@@ -28,6 +28,7 @@ from golden import formats as F
 from golden import rr as RR
 from golden import snn_if as S
 from golden.metrics import class_metrics, confusion
+from verif.common import snn as VS
 
 ROOT = C.ROOT
 BLOCK = "snn_if"
@@ -49,8 +50,9 @@ SNN_ID = 0x49464531                                    # "IFE1"
 SNN_TRC = {k: F.TRACE_KINDS[f"TRC_SNN_{k}"] for k in ("H1", "H2", "OUT", "STAGE", "BEAT", "CYCLES")}
 SNN_UPD = S.WORD_BITS // F.SNN_BIAS.width              # neurons updated per cycle (8)
 # fixed cycles of one bank run: START, per pass the bias words of the three update phases and
-# two 3-cycle drains, the final 2-cycle drain, DECIDE (docs/snn_if_rtl.md "Cycles per beat")
-SNN_STAGE_OVERHEAD = 1 + S.PASSES * (sum(-(-n // SNN_UPD) for n in (S.N_H1, S.N_H2, S.N_OUT)) + 6) + 2 + 1
+# two pipeline drains, the final drain, DECIDE (docs/snn_if_rtl.md "Cycles per beat"); the one
+# cycle model the cocotb testbenches use
+SNN_STAGE_OVERHEAD = VS.stage_overhead()
 SNN_PASS_ENTRIES = S.N_H1 + S.N_H2 + S.N_OUT           # trace entries per pass (one per neuron)
 SNN_STAGE_ENTRIES = S.PASSES * SNN_PASS_ENTRIES + 1    # ... per bank run, with the stage entry
 SNN_TRACE_STALL = S.PASSES * SNN_PASS_ENTRIES          # trace-dump stall cycles per bank run

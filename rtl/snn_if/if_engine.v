@@ -17,7 +17,7 @@
 // only if abnormal again (golden cascade()).  The decision (class or severity, output membranes,
 // tag, stages run) leaves through the registered m_dec source.  Configuration, status and the
 // weight memory are on the AXI4-Lite slave (if_axil_regs).  Timing (TRACE_EN=0 or trace
-// stalls excluded): a stage (one bank run) takes 70 + sum over both passes of
+// stalls excluded): a stage (one bank run) takes 80 + sum over both passes of
 // (G1*S1 + G2*S2 + S3) cycles (S1 input spikes, S2 / S3 hidden-1 / hidden-2 neurons that
 // fired, G1 = N_H1/LANES, G2 = N_H2/LANES); m_dec_valid rises that many cycles (summed over
 // the stages run) after the edge of the s_beat handshake, and the next beat is accepted one
@@ -187,7 +187,12 @@ localparam SRC_MAX = (N_IN > 2 * N_H1) ? N_IN : 2 * N_H1;
 localparam CUR_W  = 1 + $clog2(SRC_MAX * (1 << (W_W - 1)) + 1);
 
 // per-beat statistics: exact widths so that a maximal beat toggles every bit
-localparam OVH_STAGE = 4 + PASSES * (U1 + U2 + U3 + 6);          // 70: fixed cycles per stage
+// memory pipeline: request (R) -> block-RAM read (M) -> registered read data (M2) -> execute 1
+// (X1: accumulate; update: exact sum) -> execute 2 (X2: update: saturation, firing, writes).
+// DRAIN = cycles from the issue of a layer's last update to the first issue of a scan that reads
+// its spike counts (the count bits are written at the end of X2)
+localparam DRAIN     = 5;
+localparam OVH_STAGE = 1 + PASSES * (U1 + U2 + U3 + 2 * DRAIN) + (DRAIN - 1) + 1;  // 80: fixed cycles per stage
 localparam EV_MAX  = 3 * PASSES * (N_IN * N_H1 + N_H1 * N_H2 + N_H2 * N_OUT);
 localparam CYC_MAX = 3 * (OVH_STAGE + PASSES * (G1 * N_IN + G2 * N_H1 + N_H2));
 localparam SAT_MAX = 3 * PASSES * (N_H1 + N_H2 + N_OUT);
@@ -296,6 +301,11 @@ localparam [IDX_W-1:0] UL1 = UL1_I[IDX_W-1:0];    // last update slice of a laye
 localparam [IDX_W-1:0] UL2 = UL2_I[IDX_W-1:0];
 localparam [IDX_W-1:0] UL3 = UL3_I[IDX_W-1:0];
 
+localparam integer WAIT_SCAN_I = DRAIN - 1;
+localparam integer WAIT_DEC_I  = DRAIN - 2;
+localparam [2:0] WAIT_SCAN = WAIT_SCAN_I[2:0];      // last drain cycle before the next scan
+localparam [2:0] WAIT_DEC  = WAIT_DEC_I[2:0];       // last drain cycle before DECIDE
+
 localparam [EV_W-1:0] FAN1 = N_H1;    // synaptic events per spiking source
 localparam [EV_W-1:0] FAN2 = N_H2;
 localparam [EV_W-1:0] FAN3 = N_OUT;
@@ -313,9 +323,10 @@ reg  [1:0]        stage_reg, stage_next;                // bank run of the beat 
 reg               mode_reg, mode_next;                  // latched CTRL.MODE
 reg  [1:0]        bank_reg, bank_next;                  // bank of the current stage
 reg  [MEM_AW-1:0] bank_base_reg, bank_base_next;
-reg  [1:0]        wait_reg, wait_next;
+reg  [2:0]        wait_reg, wait_next;
 
 reg  [N_IN-1:0]   pend_reg, pend_next;                  // sources of the scan not yet visited
+reg  [N_IN-1:0]   pflag_reg;                            // count 2 of each of these sources
 reg  [SRC_W-1:0]  src_reg, src_next;                    // source being fetched
 reg  [IDX_W-1:0]  grp_reg, grp_next;                    // its weight word (group of LANES)
 reg               dbl_reg, dbl_next;                    // its count is 2
@@ -328,7 +339,7 @@ reg  [CYC_W-1:0]  cyc_reg, cyc_next;                    // per-beat statistics
 reg  [EV_W-1:0]   ev_reg, ev_next;
 reg  [SAT_W-1:0]  sat_reg;
 
-// memory pipeline: request (R) -> memory read (M) -> execute (X)
+// memory pipeline: request (R) -> memory read (M) -> M2 -> X1 -> X2
 reg  [1:0]        rq_op_reg, rq_op_next;
 reg  [1:0]        rq_layer_reg, rq_layer_next;
 reg               rq_pass_reg, rq_pass_next;
@@ -336,14 +347,31 @@ reg  [IDX_W-1:0]  rq_idx_reg, rq_idx_next;
 reg               rq_dbl_reg, rq_dbl_next;
 reg               rq_last_reg, rq_last_next;
 reg  [MEM_AW-1:0] rq_addr_reg, rq_addr_next;
-reg  [1:0]        x_op_reg;
+reg  [1:0]        m_op_reg;                             // M: the block RAM outputs its word
+reg  [1:0]        m_layer_reg;
+reg               m_pass_reg;
+reg  [IDX_W-1:0]  m_idx_reg;
+reg               m_dbl_reg;
+reg               m_last_reg;
+reg  [1:0]        x_op_reg;                             // X1
 reg  [1:0]        x_layer_reg;
 reg               x_pass_reg;
 reg  [IDX_W-1:0]  x_idx_reg;
 reg               x_dbl_reg;
 reg               x_last_reg;
+reg  [WORD_W-1:0] x_word_reg;                           // M2 register: the memory word of X1
+reg  [1:0]        y_op_reg;                             // X2 (update operations only)
+reg  [1:0]        y_layer_reg;
+reg               y_pass_reg;
+reg  [IDX_W-1:0]  y_idx_reg;
+reg               y_last_reg;
 
 reg  [TH_W-1:0]   theta1_reg, theta2_reg;
+
+wire              y_upd;                                // X2 executes an update
+wire [UPD-1:0]    u_fired;                              // its neurons: count > 0
+wire [UPD-1:0]    u_two;                                //              count == 2
+integer           s;
 
 // decision output and the statistics of the beat it belongs to
 reg  [1:0]        m_dec_class_reg;
@@ -464,28 +492,27 @@ if_weight_mem #(
 //                  an update zeroes the half it consumes
 //   v1_mem, v2_mem U1 / U2 words of UPD membranes; neuron n is lane n % UPD of word n / UPD
 //   v3_reg         the output membranes
-//   fired / dbl    count > 0 / count == 2 of every hidden neuron in the current pass
+// The spike counts of a hidden layer are not kept apart: X2 writes count > 0 / count == 2 of
+// each neuron straight into the next scan's source set pend_reg / pflag_reg (empty while the
+// layer updates), so every scan starts from registers.
 // ---------------------------------------------------------------------------------------------
 
 reg  [G1-1:0]          acc_ok_reg;
 reg  [UPD*V_W-1:0]     v1_mem [0:U1-1];
 reg  [UPD*V_W-1:0]     v2_mem [0:U2-1];
 reg  [N_OUT*V_W-1:0]   v3_reg;
-reg  [N_H1-1:0]        fired1_reg, dbl1_reg;
-reg  [N_H2-1:0]        fired2_reg, dbl2_reg;
 
 wire [N_OUT*V_W-1:0]   v3_flat = v3_reg;
-wire [N_H1-1:0]        fired1  = fired1_reg;
-wire [N_H1-1:0]        dbl1    = dbl1_reg;
-wire [N_H2-1:0]        fired2  = fired2_reg;
-wire [N_H2-1:0]        dbl2    = dbl2_reg;
 
 // ---------------------------------------------------------------------------------------------
 // Scan: find-first-set over the sources of the layer being scanned
 // ---------------------------------------------------------------------------------------------
 
 // a scan is entered from START (layer 1, pass 0), from the last update of the output layer in
-// pass 0 (layer 1, pass 1) and from the last drain cycle after layer 1 / layer 2 (next layer)
+// pass 0 (layer 1, pass 1) and from the last drain cycle after layer 1 / layer 2 (next layer).
+// Its source set is in pend_reg by then: the input slots of pass 0 are loaded with the beat
+// (and at DECIDE for the next cascade stage), those of pass 1 when the output layer's update of
+// pass 0 begins, the hidden neurons that fired by X2 (below)
 wire upd_last = (layer_reg == L1) ? (upd_reg == UL1) :
                 (layer_reg == L2) ? (upd_reg == UL2) : (upd_reg == UL3);
 
@@ -508,7 +535,7 @@ always @* begin
             end
         end
         ST_WAIT: begin
-            if (layer_reg != L3 && wait_reg == 2'd2) begin
+            if (layer_reg != L3 && wait_reg == WAIT_SCAN) begin
                 entry       = 1'b1;
                 entry_layer = layer_reg + 2'd1;
                 entry_pass  = pass_reg;
@@ -520,19 +547,7 @@ always @* begin
     endcase
 end
 
-wire [N_IN-1:0] fired1_ext = {{(N_IN-N_H1){1'b0}}, fired1};
-wire [N_IN-1:0] fired2_ext = {{(N_IN-N_H2){1'b0}}, fired2};
-wire [N_IN-1:0] dbl1_ext   = {{(N_IN-N_H1){1'b0}}, dbl1};
-wire [N_IN-1:0] dbl2_ext   = {{(N_IN-N_H2){1'b0}}, dbl2};
-
-wire [N_IN-1:0] entry_bm = (entry_layer == L2) ? fired1_ext :
-                           (entry_layer == L3) ? fired2_ext :
-                           entry_pass ? slots_reg[2*N_IN-1:N_IN] : slots_reg[N_IN-1:0];
-
-wire [N_IN-1:0]  ffs_in    = entry ? entry_bm : pend_reg;
 wire [1:0]       src_layer = entry ? entry_layer : layer_reg;
-wire [N_IN-1:0]  ffs_flag  = (src_layer == L2) ? dbl1_ext :     // count 2 of each source
-                            (src_layer == L3) ? dbl2_ext : {N_IN{1'b0}};
 wire             ffs_any;
 wire [SRC_W-1:0] ffs_idx;
 wire [N_IN-1:0]  ffs_rest;                                  // the visited source leaves the set
@@ -542,8 +557,8 @@ if_ffs_tree #(
     .W     (N_IN),
     .IDX_W (SRC_W)
 ) ffs_inst (
-    .in      (ffs_in),
-    .flag    (ffs_flag),
+    .in      (pend_reg),
+    .flag    (pflag_reg),
     .any     (ffs_any),
     .idx     (ffs_idx),
     .rest    (ffs_rest),
@@ -611,6 +626,7 @@ wire dec_take  = state_reg == ST_DONE && m_dec_ready;      // m_dec handshake
 
 reg take;                                                  // visit the source ffs found
 reg dec_load;                                              // final decision -> output register
+reg pend_load;                                             // pend_next = input slots (flags 0)
 
 always @* begin
     state_next     = state_reg;
@@ -639,6 +655,7 @@ always @* begin
 
     take      = 1'b0;
     dec_load  = 1'b0;
+    pend_load = 1'b0;
 
     if (state_reg != ST_IDLE && state_reg != ST_DONE) begin
         cyc_next = cyc_reg + {{(CYC_W-1){1'b0}}, 1'b1};
@@ -680,16 +697,20 @@ always @* begin
             upd_next     = upd_reg + {{(IDX_W-1){1'b0}}, 1'b1};
             if (upd_last && !(layer_reg == L3 && !pass_reg)) begin
                 state_next = ST_WAIT;
-                wait_next  = 2'd0;
+                wait_next  = 3'd0;
             end
         end
         ST_WAIT: begin
-            wait_next = wait_reg + 2'd1;
-            if (layer_reg == L3 && wait_reg == 2'd1) begin
+            wait_next = wait_reg + 3'd1;
+            if (layer_reg == L3 && wait_reg == WAIT_DEC) begin
                 state_next = ST_DECIDE;
             end
         end
         ST_DECIDE: begin
+            // the sources of the next stage's pass 0, loaded whether or not there is one (the
+            // set is unused until the next START or beat), so that the class does not select it
+            pend_load = 1'b1;
+            pend_next = slots_reg[N_IN-1:0];
             if (mode_reg && cls && stage_reg != 2'd2) begin
                 stage_next = stage_reg + 2'd1;
                 state_next = ST_START;
@@ -726,6 +747,11 @@ always @* begin
         dbl_next  = ffs_dbl;
         pend_next = ffs_rest;
         ev_next   = ev_next + ((src_layer == L1) ? FAN1 : (src_layer == L2) ? FAN2 : FAN3);
+    end else if (layer_next == L3 && !pass_next && (state_reg != ST_SCAN || grp_reg == grp_last)) begin
+        // the output layer's scan of pass 0 is over (or had no source): its update begins, and
+        // the input slots of pass 1 become the next source set
+        pend_load = 1'b1;
+        pend_next = slots_reg[2*N_IN-1:N_IN];
     end
 end
 
@@ -747,7 +773,7 @@ always @(posedge clk) begin
         mode_reg      <= 1'b0;
         bank_reg      <= 2'd0;
         bank_base_reg <= {MEM_AW{1'b0}};
-        wait_reg      <= 2'd0;
+        wait_reg      <= 3'd0;
         pend_reg      <= {N_IN{1'b0}};
         src_reg       <= {SRC_W{1'b0}};
         grp_reg       <= {IDX_W{1'b0}};
@@ -762,12 +788,23 @@ always @(posedge clk) begin
         rq_dbl_reg    <= 1'b0;
         rq_last_reg   <= 1'b0;
         rq_addr_reg   <= {MEM_AW{1'b0}};
+        m_op_reg      <= OP_NONE;
+        m_layer_reg   <= L1;
+        m_pass_reg    <= 1'b0;
+        m_idx_reg     <= {IDX_W{1'b0}};
+        m_dbl_reg     <= 1'b0;
+        m_last_reg    <= 1'b0;
         x_op_reg      <= OP_NONE;
         x_layer_reg   <= L1;
         x_pass_reg    <= 1'b0;
         x_idx_reg     <= {IDX_W{1'b0}};
         x_dbl_reg     <= 1'b0;
         x_last_reg    <= 1'b0;
+        y_op_reg      <= OP_NONE;
+        y_layer_reg   <= L1;
+        y_pass_reg    <= 1'b0;
+        y_idx_reg     <= {IDX_W{1'b0}};
+        y_last_reg    <= 1'b0;
     end else if (run) begin
         state_reg     <= beat_load ? ST_START : dec_take ? ST_IDLE : state_next;
         layer_reg     <= layer_next;
@@ -777,7 +814,18 @@ always @(posedge clk) begin
         bank_reg      <= bank_next;
         bank_base_reg <= bank_base_next;
         wait_reg      <= wait_next;
-        pend_reg      <= pend_next;
+        pend_reg      <= beat_load ? s_beat_slots[N_IN-1:0] : pend_next;
+        // X2 of a hidden layer: the neurons of word y_idx that fired are sources of the next scan
+        for (s = 0; s < U1; s = s + 1) begin
+            if (y_upd && y_layer_reg == L1 && y_idx_reg == s[IDX_W-1:0]) begin
+                pend_reg[s*UPD +: UPD] <= u_fired;
+            end
+        end
+        for (s = 0; s < U2; s = s + 1) begin
+            if (y_upd && y_layer_reg == L2 && y_idx_reg == s[IDX_W-1:0]) begin
+                pend_reg[s*UPD +: UPD] <= u_fired;
+            end
+        end
         src_reg       <= src_next;
         grp_reg       <= grp_next;
         dbl_reg       <= dbl_next;
@@ -791,17 +839,38 @@ always @(posedge clk) begin
         rq_dbl_reg    <= rq_dbl_next;
         rq_last_reg   <= rq_last_next;
         rq_addr_reg   <= rq_addr_next;
-        x_op_reg      <= rq_op_reg;
-        x_layer_reg   <= rq_layer_reg;
-        x_pass_reg    <= rq_pass_reg;
-        x_idx_reg     <= rq_idx_reg;
-        x_dbl_reg     <= rq_dbl_reg;
-        x_last_reg    <= rq_last_reg;
+        m_op_reg      <= rq_op_reg;
+        m_layer_reg   <= rq_layer_reg;
+        m_pass_reg    <= rq_pass_reg;
+        m_idx_reg     <= rq_idx_reg;
+        m_dbl_reg     <= rq_dbl_reg;
+        m_last_reg    <= rq_last_reg;
+        x_op_reg      <= m_op_reg;
+        x_layer_reg   <= m_layer_reg;
+        x_pass_reg    <= m_pass_reg;
+        x_idx_reg     <= m_idx_reg;
+        x_dbl_reg     <= m_dbl_reg;
+        x_last_reg    <= m_last_reg;
+        y_op_reg      <= (x_op_reg == OP_UPD) ? OP_UPD : OP_NONE;
+        y_layer_reg   <= x_layer_reg;
+        y_pass_reg    <= x_pass_reg;
+        y_idx_reg     <= x_idx_reg;
+        y_last_reg    <= x_last_reg;
+    end
+end
+
+// M2: the block-RAM output registered (no reset: qualified by x_op_reg); the block-RAM output
+// holds while the engine stalls, and so does this
+always @(posedge clk) begin
+    if (run) begin
+        x_word_reg <= mem_rdata;
     end
 end
 
 // ---------------------------------------------------------------------------------------------
-// Execute stage: the memory word of the request two cycles earlier is in mem_rdata
+// Execute stage 1 (X1): the memory word of the request three cycles earlier is in x_word_reg;
+// accumulations read and write the current lanes here, updates read the currents and the
+// membranes and register the exact sums (if_neuron_update stage 1)
 // ---------------------------------------------------------------------------------------------
 
 wire x_init = run && x_op_reg == OP_PARAM;
@@ -809,10 +878,10 @@ wire x_acc  = run && x_op_reg == OP_ACC;
 wire x_upd  = run && x_op_reg == OP_UPD;
 
 // thresholds in 16-bit lanes 0 and 1 of the parameter word (bits above TH_W ignored)
-wire [TH_W-1:0] p_theta1 = mem_rdata[TH_W-1:0];
-wire [TH_W-1:0] p_theta2 = mem_rdata[B_W +: TH_W];
+wire [TH_W-1:0] p_theta1 = x_word_reg[TH_W-1:0];
+wire [TH_W-1:0] p_theta2 = x_word_reg[B_W +: TH_W];
 
-wire unused_param = ^{mem_rdata[B_W-1:TH_W], mem_rdata[2*B_W-1:B_W+TH_W]};
+wire unused_param = ^{x_word_reg[B_W-1:TH_W], x_word_reg[2*B_W-1:B_W+TH_W]};
 
 always @(posedge clk) begin
     if (x_init) begin
@@ -837,7 +906,7 @@ for (k = 0; k < LANES; k = k + 1) begin : gen_lane
 
     reg  [CUR_W-1:0] acc_mem [0:G1-1];
 
-    wire [W_W-1:0]   w        = mem_rdata[k*W_W +: W_W];
+    wire [W_W-1:0]   w        = x_word_reg[k*W_W +: W_W];
     wire [CUR_W-1:0] w_ext    = {{(CUR_W-W_W){w[W_W-1]}}, w};
     wire [CUR_W-1:0] addend   = x_dbl_reg ? {w_ext[CUR_W-2:0], 1'b0} : w_ext;
     wire [CUR_W-1:0] lane_cur = acc_ok ? acc_mem[acc_addr] : {CUR_W{1'b0}};
@@ -864,14 +933,16 @@ always @(posedge clk) begin
 end
 
 // update: lane k updates neuron upd*UPD+k of the layer with bias lane k; in pass 0 the
-// membrane read is replaced by its initial value (hidden theta >> 1, output 0)
+// membrane read is replaced by its initial value (hidden theta >> 1, output 0).  X1 reads the
+// membrane word x_idx and registers the sums; X2 (y_*, one cycle later) writes the new
+// membranes, counts and saturations of word y_idx.  Consecutive updates of a layer use
+// different words, and the next read of a word written in X2 comes a pass (or a stage) later,
+// so no forwarding is needed
 wire [UPD*V_W-1:0] u_pre;
 wire [UPD*V_W-1:0] u_post;
 wire [UPD*C_W-1:0] u_count;
 wire [UPD-1:0]     u_sat;
 wire [UPD-1:0]     u_lane_en;
-wire [UPD-1:0]     u_fired;
-wire [UPD-1:0]     u_two;
 
 wire [TH_W-1:0]    x_theta = (x_layer_reg == L1) ? theta1_reg : theta2_reg;
 wire [UPD*V_W-1:0] v1_word = v1_mem[x_idx_reg[U1_AW-1:0]];
@@ -901,9 +972,11 @@ for (k = 0; k < UPD; k = k + 1) begin : gen_upd
         .SUM_W (SUM_W),
         .C_W   (C_W)
     ) upd_inst (
+        .clk     (clk),
+        .en      (run),
         .v       (v_sel),
         .cur     (cur),
-        .bias    (mem_rdata[k*B_W +: B_W]),
+        .bias    (x_word_reg[k*B_W +: B_W]),
         .theta   (x_theta),
         .fire_en (x_layer_reg != L3),
         .v_pre   (u_pre[k*V_W +: V_W]),
@@ -912,43 +985,51 @@ for (k = 0; k < UPD; k = k + 1) begin : gen_upd
         .sat     (u_sat[k])
     );
 
-    assign u_lane_en[k] = (x_layer_reg != L3) || (k < N_OUT);
+    assign u_lane_en[k] = (y_layer_reg != L3) || (k < N_OUT);
     assign u_fired[k]   = |u_count[k*C_W +: C_W];
     assign u_two[k]     = u_count[k*C_W + 1];
 end
 endgenerate
 
+// ---------------------------------------------------------------------------------------------
+// Execute stage 2 (X2): saturation and firing of the sums registered in X1, and the writes
+// ---------------------------------------------------------------------------------------------
+
+assign y_upd = run && y_op_reg == OP_UPD;
+
 always @(posedge clk) begin
-    if (x_upd && x_layer_reg == L1) begin
-        v1_mem[x_idx_reg[U1_AW-1:0]] <= u_post;
+    if (y_upd && y_layer_reg == L1) begin
+        v1_mem[y_idx_reg[U1_AW-1:0]] <= u_post;
     end
 end
 
 always @(posedge clk) begin
-    if (x_upd && x_layer_reg == L2) begin
-        v2_mem[x_idx_reg[U2_AW-1:0]] <= u_post;
+    if (y_upd && y_layer_reg == L2) begin
+        v2_mem[y_idx_reg[U2_AW-1:0]] <= u_post;
     end
 end
 
 always @(posedge clk) begin
-    if (x_upd && x_layer_reg == L3) begin
+    if (y_upd && y_layer_reg == L3) begin
         v3_reg <= u_post[N_OUT*V_W-1:0];
     end
 end
 
-integer s;
-
+// the count-2 flags of the next scan's sources (pend_reg, written with them above); an input
+// source never counts twice
 always @(posedge clk) begin
-    for (s = 0; s < U1; s = s + 1) begin
-        if (x_upd && x_layer_reg == L1 && x_idx_reg == s[IDX_W-1:0]) begin
-            fired1_reg[s*UPD +: UPD] <= u_fired;
-            dbl1_reg[s*UPD +: UPD]   <= u_two;
+    if (run && (beat_load || pend_load)) begin
+        pflag_reg <= {N_IN{1'b0}};
+    end else begin
+        for (s = 0; s < U1; s = s + 1) begin
+            if (y_upd && y_layer_reg == L1 && y_idx_reg == s[IDX_W-1:0]) begin
+                pflag_reg[s*UPD +: UPD] <= u_two;
+            end
         end
-    end
-    for (s = 0; s < U2; s = s + 1) begin
-        if (x_upd && x_layer_reg == L2 && x_idx_reg == s[IDX_W-1:0]) begin
-            fired2_reg[s*UPD +: UPD] <= u_fired;
-            dbl2_reg[s*UPD +: UPD]   <= u_two;
+        for (s = 0; s < U2; s = s + 1) begin
+            if (y_upd && y_layer_reg == L2 && y_idx_reg == s[IDX_W-1:0]) begin
+                pflag_reg[s*UPD +: UPD] <= u_two;
+            end
         end
     end
 end
@@ -970,7 +1051,7 @@ always @(posedge clk) begin
     end else if (run) begin
         if (beat_load) begin
             sat_reg <= {SAT_W{1'b0}};
-        end else if (x_upd) begin
+        end else if (y_upd) begin
             sat_reg <= sat_reg + u_sat_n;
         end
     end
@@ -1070,9 +1151,9 @@ if (TRACE_EN != 0) begin : gen_trace
     integer    t;
 
     always @(posedge clk) begin
-        if (x_upd) begin
+        if (y_upd) begin
             for (t = 0; t < UPD; t = t + 1) begin
-                tbuf[x_idx_reg*UPD + t] <= {u_sat[t], u_count[t*C_W +: C_W], u_pre[t*V_W +: V_W]};
+                tbuf[y_idx_reg*UPD + t] <= {u_sat[t], u_count[t*C_W +: C_W], u_pre[t*V_W +: V_W]};
             end
         end
     end
@@ -1122,10 +1203,10 @@ if (TRACE_EN != 0) begin : gen_trace
                 if (dump_idx_reg == n_last) begin
                     dump_reg <= 1'b0;
                 end
-            end else if (x_upd && x_last_reg) begin
+            end else if (y_upd && y_last_reg) begin
                 dump_reg       <= 1'b1;                    // stall from the next cycle
-                dump_layer_reg <= x_layer_reg;
-                dump_pass_reg  <= x_pass_reg;
+                dump_layer_reg <= y_layer_reg;
+                dump_pass_reg  <= y_pass_reg;
                 dump_idx_reg   <= 8'd0;
             end else if (run && state_reg == ST_DECIDE) begin
                 trc_valid_reg <= 1'b1;
@@ -1171,7 +1252,7 @@ end
 endgenerate
 /*verilator coverage_on*/
 
-wire unused_trace_only = ^{x_last_reg, u_pre};
+wire unused_trace_only = ^{y_last_reg, y_pass_reg, u_pre};
 
 endmodule
 

@@ -43,13 +43,21 @@ def update_width(lanes: int = G.LANES) -> int:
     return 8 * lanes // F.SNN_BIAS.width
 
 
-def stage_overhead(n_h1: int = G.N_H1, n_h2: int = G.N_H2, n_out: int = G.N_OUT, lanes: int = G.LANES) -> int:
+# Cycles from the issue of a layer's last update to the first issue of the scan that reads its
+# spike counts: the memory pipeline R -> M -> M2 -> X1 -> X2 writes the counts at the end of X2
+# (docs/snn_if_rtl.md "Memory pipeline"; DRAIN in rtl/snn_if/if_engine.v).
+PIPE_DRAIN = 5
+
+
+def stage_overhead(n_h1: int = G.N_H1, n_h2: int = G.N_H2, n_out: int = G.N_OUT, lanes: int = G.LANES,
+                   drain: int = PIPE_DRAIN) -> int:
     """Fixed cycles of one bank run: START, per pass the update phases (one
-    cycle per bias word) and two 3-cycle drains, the final 2-cycle drain and
-    DECIDE (70 with the default geometry)."""
+    cycle per bias word) and two drains of ``drain`` cycles, the final drain
+    (``drain - 1`` cycles: DECIDE reads the output membranes the cycle after
+    X2 writes them) and DECIDE (80 with the default geometry)."""
     upd = update_width(lanes)
     u = sum(-(-n // upd) for n in (n_h1, n_h2, n_out))
-    return 1 + G.PASSES * (u + 6) + 2 + 1
+    return 1 + G.PASSES * (u + 2 * drain) + (drain - 1) + 1
 
 
 def stage_cycles(run: G.BeatRun, n_h1: int = G.N_H1, n_h2: int = G.N_H2, n_out: int = G.N_OUT,
