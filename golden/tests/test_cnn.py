@@ -5,6 +5,7 @@ rational computation; every error code of check_descriptor; the random generator
 
 import dataclasses
 import random
+import warnings
 from fractions import Fraction
 from math import floor
 
@@ -65,6 +66,18 @@ def test_same_and_causal_keep_the_length_at_stride_1():
         for k, d in ((1, 1), (2, 1), (3, 2), (4, 3), (5, 1)):
             x = _int8(rng, (2, 17))
             assert cnn.conv1d_acc(x, _int8(rng, (3, 2, k)), [0, 0, 0], 1, d, pad).shape == (3, 17)
+
+
+@pytest.mark.parametrize("k,dilation", [(2, 1), (3, 1), (4, 1), (4, 3), (5, 2), (6, 1)])
+def test_same_padding_equals_torch_padding_same(k, dilation):
+    """Odd pad_total: the extra zero goes right, as torch's padding="same"."""
+    rng = np.random.default_rng(30 + 7 * k + dilation)
+    x, w = _int8(rng, (2, 15)), _int8(rng, (3, 2, k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)     # torch: "may require a zero-padded copy"
+        want = F.conv1d(torch.tensor(x, dtype=torch.float64)[None], torch.tensor(w, dtype=torch.float64),
+                        padding="same", dilation=dilation)[0].numpy()
+    np.testing.assert_array_equal(cnn.conv1d_acc(x, w, [0, 0, 0], 1, dilation, cnn.SAME), want)
 
 
 def test_causal_output_depends_on_the_past_only():
