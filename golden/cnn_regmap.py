@@ -149,7 +149,8 @@ ACCESS_RULES: tuple[str, ...] = (
     "While BUSY: a descriptor write, a window write or read, and a CTRL write with START = 1 "
     "answer SLVERR. A CTRL write with START = 0 (IRQ_EN only), STATUS writes and register reads "
     "are accepted.",
-    "An access answered SLVERR or DECERR changes nothing.",
+    "An access answered SLVERR or DECERR changes nothing; DECERR (address decode) takes "
+    "precedence over SLVERR.",
     "START (CTRL bit0 = 1 while not BUSY) clears DONE and ERR, then either sets BUSY and "
     "ERR_CODE = 0 and clears CYCLES, MACS, STALLS, or refuses: ERR = 1, ERR_CODE = the first "
     "error code that applies, DONE = 0, nothing executed.",

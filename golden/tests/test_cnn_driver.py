@@ -330,3 +330,13 @@ def test_pynq_bus_adapter_runs_the_driver():
                                   cnn.run_descriptor(d, ops))
     with pytest.raises(ValueError, match="word offset"):
         ip.bus.read32(2)
+
+
+def test_the_example_of_docs_cnn_md_runs(capsys):
+    """The first Python block of docs/cnn.md, as a user would paste it."""
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cnn.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/cnn.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == f"{R.ERR_RECEPTIVE} RECEPTIVE"
