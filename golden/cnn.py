@@ -164,8 +164,11 @@ def conv1d_acc(x, w, bias, stride: int = 1, dilation: int = 1, pad: int = VALID)
     left, right = pad_amounts(kernel, dilation, pad)
     xp = np.zeros((cin, left + length + right), dtype=np.int64)
     xp[:, left:left + length] = x
-    idx = (np.arange(lo) * stride)[:, None] + (np.arange(kernel) * dilation)[None, :]
-    acc = np.einsum("oik,itk->ot", w.astype(np.int64), xp[:, idx]) + bias.astype(np.int64)[:, None]
+    w64 = w.astype(np.int64)
+    acc = np.repeat(bias.astype(np.int64)[:, None], lo, axis=1)
+    span = (lo - 1) * stride + 1
+    for k in range(kernel):                      # one integer matrix product per tap
+        acc += w64[:, :, k] @ xp[:, k * dilation:k * dilation + span:stride]
     return wrap32(acc)
 
 
