@@ -238,6 +238,13 @@ TESTS: dict[str, SimTest] = {
     "cnn_reset": SimTest(
         **_CNN, testcase="CnnResetTest",
         doc="reset at three points of a running layer: registers at reset values, then a clean layer exact"),
+    "cnn_corners": SimTest(
+        **_CNN, testcase="CnnCornerTest",
+        doc="legal layers at the field edges: dilation 65535 same/causal, stride 65535, K 1000, 256 channels, "
+            "regions/rows/quant words ending at the last entry"),
+    "cnn_regs": SimTest(
+        **_CNN, testcase="CnnRegisterTest",
+        doc="random full-range descriptor registers: read-back, LEN_OUT and START's code against golden/cnn.py"),
     "cnn_expect_fail": SimTest(
         **_CNN, testcase="CnnCorruptModelTest",
         doc="layer test against a truncating (not rounding) requant model: must fail (expect_fail)"),
@@ -368,7 +375,7 @@ def run(name: str, sim: str, seed: int | None = None, waves: bool = False, cov: 
 # environment knobs the tests read (make exports its command-line variables); a reproduce
 # line names every one that is set
 REPRO_ENV = ("RECORDS", "IDLE_PCT", "BP_PCT", "BEATS_PER_RECORD", "CNN_LAYERS", "CNN_ILLEGAL",
-             "CNN_RESP_DELAY")
+             "CNN_RESP_DELAY", "CNN_REGFUZZ")
 
 
 def reproduce_line(test: str, sim: str, seed: int, waves: bool = False, cov: bool = False,

@@ -478,3 +478,96 @@ class CnnResetTest(CnnBaseTest):
             ip = await self.new_ip()
             desc2 = cnn.random_descriptor(self.rng, caps, kind=cnn.CONV1D)
             await bridge(self.run_checked)(ip, desc2, cnn.random_operands(self.rng, desc2, caps))
+
+
+def corner_layers(caps: cnn.Caps) -> list:
+    """Legal layers at the edges of the descriptor fields: dilation 65535 with same and causal
+    padding (one tap in range), stride 65535 (LEN_OUT 1), K = 1000, 256 input or output
+    channels, regions, weight rows and quant words ending at the last byte/row/word."""
+    n, act = caps.n_mac, caps.act_bytes
+    g = lambda cout: -(-cout // n)                                  # noqa: E731
+    D = cnn.Descriptor
+    return [
+        D(cnn.CONV1D, 2, 4, 20, 3, 1, 65535, cnn.SAME, False, src_a=0, dst=act - 80, w_base=0, q_base=0),
+        D(cnn.CONV1D, 1, n, 10, 2, 1, 40000, cnn.CAUSAL, True, src_a=act - 10, dst=0),
+        D(cnn.CONV1D, 3, 5, 50, 3, 65535, 1, cnn.VALID, False, src_a=100, dst=10,
+          w_base=caps.w_rows - g(5) * 9, q_base=caps.q_words - 10),
+        D(cnn.CONV1D, 1, n, 30, 1000, 1, 1, cnn.SAME, False, src_a=0, dst=64, w_base=5, q_base=1),
+        D(cnn.CONV1D, 1, caps.max_ch, 8, 1, 1, 1, cnn.VALID, True, src_a=act - 8, dst=0,
+          w_base=caps.w_rows - g(caps.max_ch), q_base=caps.q_words - 2 * caps.max_ch),
+        D(cnn.DENSE, caps.max_ch, 7, 61, 9, 0, 4, 3, False, src_a=act - caps.max_ch, dst=3,
+          w_base=caps.w_rows - g(7) * caps.max_ch, q_base=caps.q_words - 14),
+        D(cnn.MAXPOOL, caps.max_ch, caps.max_ch, 3, 3, 65535, 1, cnn.VALID, True, src_a=0,
+          dst=act - caps.max_ch),
+        D(cnn.MAXPOOL, 3, 3, 17, 1, 1, 1, cnn.VALID, False, src_a=7, dst=1000),
+        D(cnn.ADD, 200, 200, 10, 4, 4, 4, cnn.CAUSAL, False, src_a=0, src_b=2000, dst=act - 2000,
+          q_base=caps.q_words - 2),
+        D(cnn.ADD, 5, 5, 9, 1, 1, 1, cnn.VALID, True, src_a=300, src_b=300, dst=400, q_base=3),
+    ]
+
+
+@pyuvm.test()
+class CnnCornerTest(CnnBaseTest):
+    """The corner layers (corner_layers) through CnnIp, compared like the layer test."""
+
+    REQUIRED_CHANNELS = ("out", "guard", "counters")
+
+    def work(self, ip: CnnIp):
+        for desc in corner_layers(self.caps):
+            if cnn.check_descriptor(desc, self.caps):
+                raise AssertionError(f"corner layer {desc} is not legal for {self.caps}")
+            self.run_checked(ip, desc, cnn.random_operands(self.rng, desc, self.caps))
+
+
+def random_field(rng, width: int) -> int:
+    """A register value of ``width`` bits: 0, 1, 2, 3, all ones, all ones - 1, a power of two,
+    small, or any."""
+    top = (1 << width) - 1
+    return rng.choice([0, 1, 2, 3, top, top - 1, rng.randint(0, top), rng.randint(0, min(top, 300)),
+                       1 << rng.randrange(width)]) & top
+
+
+@pyuvm.test()
+class CnnRegisterTest(CnnBaseTest):
+    """CNN_REGFUZZ descriptors of random full-range register values (0, 1, all ones, powers of
+    two, small, any; every kind including 4..7): each register reads back its kept bits,
+    LEN_OUT reads golden len_out of the registers (recomputed by the checker after each write)
+    and START answers golden check_descriptor's code (illegal ones are refused with it; a legal
+    one runs on fresh random operands and is compared like the layer test)."""
+
+    REQUIRED_CHANNELS = ("axi", "refused")
+
+    def work(self, ip: CnnIp):
+        n = _env_int("CNN_REGFUZZ", 60)
+        names = list(R.DESC_REGS)
+        for i in range(n):
+            widths = {nm: getattr(R, f"REG_{nm}_W") for nm in names}
+            vals = {nm: random_field(self.rng, w) & ((1 << w) - 1) for nm, w in widths.items()}
+            if i % 3 == 0:                                    # near-legal: small sizes, addresses
+                vals.update(KIND=self.rng.randrange(4), PAD=self.rng.randrange(3),
+                            CIN=self.rng.randint(1, 9), COUT=self.rng.randint(1, 9),
+                            LEN_IN=self.rng.randint(1, 30), KERNEL=self.rng.randint(1, 6),
+                            STRIDE=self.rng.randint(1, 3), DILATION=self.rng.randint(1, 3))
+            desc = cnn.Descriptor.from_registers(vals)
+            for nm, v in vals.items():                       # bits above the kept ones ignored
+                junk = self.rng.randrange(1 << (32 - widths[nm])) if self.rng.random() < 0.5 else 0
+                ip.write_reg(nm, v | (junk << widths[nm]))
+            back = {nm: ip.read_reg(nm) for nm in names}
+            lo = ip.read_reg("LEN_OUT")
+            self.sb.check("axi", (str(desc), vals, cnn.len_out(desc)), (str(desc), back, lo))
+            code = cnn.check_descriptor(desc, self.caps)
+            if code == 0:
+                self.run_checked(ip, desc, cnn.random_operands(self.rng, desc, self.caps))
+                self.sb.check("refused", (str(desc), 0), (str(desc), 0))
+                continue
+            try:
+                ip.write_reg("CTRL", R.CTRL_START)
+                st = ip.status()
+                got = st["err_code"] if st["err"] else 0
+                if st["err"]:
+                    ip.write_reg("STATUS", R.STATUS_ERR)
+            except BusError as e:
+                got = f"bus error {e}"
+            self.sb.check("refused", (str(desc), code), (str(desc), got))
+            self.cov.sample("error", got)
+
