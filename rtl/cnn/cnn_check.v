@@ -61,13 +61,14 @@ localparam integer MC_I  = MAX_CH;
 localparam integer NM1_I = N_MAC - 1;
 localparam integer NM_I  = N_MAC;
 localparam integer AMT_I = `CNN_ACC_MAX_TERMS;
-localparam [35:0] ACT_L = {4'd0, ACT_I[31:0]};
-localparam [35:0] WR_L  = {4'd0, WR_I[31:0]};
-localparam [35:0] QW_L  = {4'd0, QW_I[31:0]};
+localparam [18:0] ACT_L = ACT_I[18:0];
+localparam [18:0] WR_L  = WR_I[18:0];
+localparam [18:0] QW_L  = QW_I[18:0];
 localparam [15:0] MC_L  = MC_I[15:0];
 localparam [15:0] NM1_L = NM1_I[15:0];
 localparam [15:0] NM_L  = NM_I[15:0];
-localparam [32:0] AMT_L = {1'b0, AMT_I[31:0]};
+localparam [17:0] AMT_L = AMT_I[17:0];
+localparam [17:0] SAT_L = 18'h20000;     // products saturate here: above every limit they meet
 
 // steps of the sequence
 localparam [2:0] ST_DK   = 3'd0;   // dk     = DIL * (K - 1)
@@ -101,22 +102,23 @@ reg  [16:0] dr_reg;        // remainder
 reg  [15:0] dq_reg;        // quotient
 reg  [31:0] dk_reg;
 reg  [16:0] lo_reg;
-reg  [32:0] ck_reg;
-reg  [32:0] src_reg;
-reg  [32:0] dst_reg;
+reg  [17:0] ck_reg;        // products saturated at SAT_L
+reg  [17:0] src_reg;
+reg  [17:0] dst_reg;
 reg  [15:0] grp_reg;
-reg  [32:0] rows_reg;
+reg  [17:0] rows_reg;
 reg  [3:0]  err_reg;
 
-// numerator of LEN_OUT - 1 (signed 34 bits) and whether LEN_OUT is defined
-wire [33:0] len_m1   = {18'd0, e_len} - 34'd1;
-wire [33:0] num_conv = (e_pad == `CNN_PAD_VALID) ? len_m1 - {2'd0, dk_reg} : len_m1;
-wire [33:0] num_mp   = {18'd0, len_in} - {18'd0, kernel};
-wire [33:0] num      = is_mp ? num_mp : num_conv;
+// numerator (LEN_OUT - 1) * STRIDE of the kind, whether it is >= 0, and whether LEN_OUT is
+// defined: valid CONV1D LEN_IN - 1 - DIL*(K-1), same/causal LEN_IN - 1, MAXPOOL LEN_IN - K
+wire [16:0] len_m1   = {1'b0, e_len} - 17'd1;
+wire [16:0] num_v    = len_m1 - {1'b0, dk_reg[15:0]};
+wire        neg_v    = len_m1[16] || (|dk_reg[31:16]) || num_v[16];
+wire [16:0] num_mp   = {1'b0, len_in} - {1'b0, kernel};
+wire [15:0] num      = is_mp ? num_mp[15:0] : (e_pad == `CNN_PAD_VALID) ? num_v[15:0] : len_m1[15:0];
+wire        lo_pos   = is_mp ? !num_mp[16] : (e_pad == `CNN_PAD_VALID) ? !neg_v : !len_m1[16];
 wire        lo_def   = is_dense || (!e1 && kernel != 16'd0 && stride != 16'd0 && dil != 16'd0 &&
                                    !(is_conv && pad == 2'd3));
-wire        lo_pos   = !num[33];
-wire unused_num = ^num[32:16];
 wire [16:0] lo_value = !lo_def ? 17'd0 :
                        is_add ? {1'b0, len_in} :
                        is_dense ? 17'd1 :
@@ -125,6 +127,7 @@ wire [16:0] lo_value = !lo_def ? 17'd0 :
 // one multiply / divide iteration
 wire [32:0] mp_next = {mp_reg[31:0], 1'b0} + (mb_reg[15] ? {16'd0, ma_reg} : 33'd0);
 wire [16:0] dr_sh   = {dr_reg[15:0], dn_reg[15]};
+wire [17:0] mp_sat  = (|mp_next[32:17]) ? SAT_L : mp_next[17:0];
 
 // operands of each step
 wire [15:0] cout_c = (cout > MC_L) ? MC_L : cout;
@@ -135,7 +138,7 @@ always @* begin
     op_b = 16'd0;
     case (step_reg)
         ST_DK:   begin op_a = {1'b0, e_dil};   op_b = e_k - 16'd1;    end
-        ST_LO:   begin op_a = 17'd0;           op_b = num[15:0];      end
+        ST_LO:   begin op_a = 17'd0;           op_b = num;            end
         ST_CK:   begin op_a = {1'b0, e_k};     op_b = cin;            end
         ST_SRC:  begin op_a = {1'b0, e_len};   op_b = cin;            end
         ST_DST:  begin op_a = lo_reg;          op_b = cout;           end
@@ -161,15 +164,16 @@ wire e3 = e_k == 16'd0 || e_str == 16'd0 || e_dil == 16'd0 || cin == 16'd0 || co
 wire e4 = cin > MC_L || cout > MC_L || ((is_mp || is_add) && cout != cin) || (is_mp && dil != 16'd1);
 wire e5 = ck_reg > AMT_L;
 wire e6 = lo_reg == 17'd0;
-wire [35:0] a_end = {20'd0, src_a} + {3'd0, src_reg};
-wire [35:0] b_end = {20'd0, src_b} + {3'd0, src_reg};
-wire [35:0] d_end = {20'd0, dst} + {3'd0, dst_reg};
-wire [35:0] d_beg = {20'd0, dst};
+// (saturated products keep every comparison exact: a saturated end is past every RAM)
+wire [18:0] a_end = {3'd0, src_a} + {1'b0, src_reg};
+wire [18:0] b_end = {3'd0, src_b} + {1'b0, src_reg};
+wire [18:0] d_end = {3'd0, dst} + {1'b0, dst_reg};
+wire [18:0] d_beg = {3'd0, dst};
 wire e7 = a_end > ACT_L || (is_add && b_end > ACT_L) || d_end > ACT_L;
-wire e8 = (d_beg < a_end && {20'd0, src_a} < d_end) ||
-          (is_add && d_beg < b_end && {20'd0, src_b} < d_end);
-wire e9 = (is_conv || is_dense) && {20'd0, w_base} + {3'd0, rows_reg} > WR_L;
-wire [35:0] q_end = {20'd0, q_base} + ((is_conv || is_dense) ? {19'd0, cout, 1'b0} : 36'd2);
+wire e8 = (d_beg < a_end && {3'd0, src_a} < d_end) ||
+          (is_add && d_beg < b_end && {3'd0, src_b} < d_end);
+wire e9 = (is_conv || is_dense) && {3'd0, w_base} + {1'b0, rows_reg} > WR_L;
+wire [18:0] q_end = {3'd0, q_base} + ((is_conv || is_dense) ? {2'd0, cout, 1'b0} : 19'd2);
 wire e10 = (is_conv || is_dense || is_add) && q_end > QW_L;
 
 wire [3:0] err_value = e1 ? 4'd1 : e2 ? 4'd2 : e3 ? 4'd3 : e4 ? 4'd4 : e5 ? 4'd5 : e6 ? 4'd6 :
@@ -217,10 +221,10 @@ always @(posedge clk) begin
         if (it_reg == 5'd16) begin
             case (step_reg)
                 ST_DK:   dk_reg   <= mp_next[31:0];
-                ST_CK:   ck_reg   <= mp_next;
-                ST_SRC:  src_reg  <= mp_next;
-                ST_DST:  dst_reg  <= mp_next;
-                ST_ROWS: rows_reg <= mp_next;
+                ST_CK:   ck_reg   <= mp_sat;
+                ST_SRC:  src_reg  <= mp_sat;
+                ST_DST:  dst_reg  <= mp_sat;
+                ST_ROWS: rows_reg <= mp_sat;
                 ST_LO:   lo_reg   <= lo_value;
                 ST_GRP:  grp_reg  <= dq_fin;
                 default: ;
@@ -237,6 +241,7 @@ assign pad_left = (!is_conv) ? 32'd0 : (pad == `CNN_PAD_SAME) ? {1'b0, dk_reg[31
                   (pad == `CNN_PAD_CAUSAL) ? dk_reg : 32'd0;
 assign groups   = (is_mp || is_add) ? {1'b0, cin} : {1'b0, grp_reg};
 assign add_len  = src_reg[16:0];
+wire unused_ck = ck_reg[17];
 
 endmodule
 
