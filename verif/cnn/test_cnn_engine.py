@@ -214,12 +214,21 @@ class CnnBaseTest(uvm_test):
     def irq(self) -> int:
         return int(_bit(self.dut.irq))
 
-    def run_checked(self, ip: CnnIp, desc: cnn.Descriptor, ops: cnn.Operands) -> None:
-        """Blocking: load a legal layer, run it through the driver, compare everything."""
+    def run_checked(self, ip: CnnIp, desc: cnn.Descriptor, ops: cnn.Operands, raw_shift: bool = False) -> None:
+        """Blocking: load a legal layer, run it through the driver, compare everything.
+        ``raw_shift``: the quant words are written as they are (shifts 48..63, which the driver
+        refuses, give 0)."""
         d = desc.effective()
         lo = cnn.len_out(d)
         n_out = d.cout * lo
-        ip.load_operands(desc, ops)
+        if raw_shift:
+            ip.load_operands(desc, dataclasses.replace(ops, s=np.minimum(ops.s, cnn.S_MAX)))
+            words = []
+            for b, m, sh in zip(ops.bias.tolist(), ops.m.tolist(), ops.s.tolist()):
+                words += [b & 0xFFFFFFFF, (m << R.QW_M_SHIFT) | (sh << R.QW_S_SHIFT)]
+            ip.write_quant(desc.q_base, words)
+        else:
+            ip.load_operands(desc, ops)
         g0, g1 = max(0, d.dst - GUARD), min(self.caps.act_bytes, d.dst + n_out + GUARD)
         before = ip.read_act(g0, g1 - g0)
         res = ip.run_layer(desc)
@@ -278,7 +287,7 @@ class CnnLayerTest(CnnBaseTest):
 
     REQUIRE = {"kind": set(KINDS), "conv_pad": {"VALID", "SAME", "CAUSAL"}, "conv_dilation": {">1"},
                "stride": {">1"}, "saturation": {"high", "low"}, "relu": {True, False},
-               "lanes": {"all lanes", "idle lanes"}}
+               "lanes": {"all lanes", "idle lanes", "CIN*K < N_MAC"}}
     REQUIRED_CHANNELS = ("out", "guard", "counters")
 
     def work(self, ip: CnnIp):
@@ -508,7 +517,8 @@ def corner_layers(caps: cnn.Caps) -> list:
 
 @pyuvm.test()
 class CnnCornerTest(CnnBaseTest):
-    """The corner layers (corner_layers) through CnnIp, compared like the layer test."""
+    """The corner layers (corner_layers) through CnnIp, compared like the layer test, and a
+    layer whose quant words carry shifts 48..63 (written raw: r = 0)."""
 
     REQUIRED_CHANNELS = ("out", "guard", "counters")
 
@@ -517,6 +527,14 @@ class CnnCornerTest(CnnBaseTest):
             if cnn.check_descriptor(desc, self.caps):
                 raise AssertionError(f"corner layer {desc} is not legal for {self.caps}")
             self.run_checked(ip, desc, cnn.random_operands(self.rng, desc, self.caps))
+        # quant words with S = 48..63 (outside the driver's range): r = 0
+        desc = cnn.Descriptor(cnn.CONV1D, 3, 2 * self.n_mac + 1, 12, 3, 1, 1, cnn.SAME, False,
+                              src_a=0, dst=200, w_base=3, q_base=4)
+        ops = cnn.random_operands(self.rng, desc, self.caps)
+        ops.m = np.full(desc.cout, 65535, dtype=np.int64)
+        ops.s = np.array([self.rng.randint(48, 63) if c % 2 == 0 else self.rng.randint(0, 47)
+                          for c in range(desc.cout)], dtype=np.int64)
+        self.run_checked(ip, desc, ops, raw_shift=True)
 
 
 def random_field(rng, width: int) -> int:
