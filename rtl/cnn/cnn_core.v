@@ -89,19 +89,36 @@ wire is_mp    = kind == K_MAXP;
 wire is_add   = kind == K_ADD;
 wire is_mac   = !is_mp && !is_add;           // CONV1D or DENSE (kind is checked)
 
-// effective loop bounds (minus one)
+// effective loop bounds (minus one), steps and the first position, registered at start (the
+// descriptor does not change while busy; this keeps the checker's results off the issue path)
 wire [15:0] e_k   = is_dense ? 16'd1 : is_add ? 16'd2 : kernel;
 wire [15:0] e_ci  = is_mac ? cin : 16'd1;
 wire [16:0] e_lo  = is_add ? add_len : len_out;
 wire [16:0] e_g   = is_add ? 17'd1 : groups;
-wire [15:0] e_str = (is_dense || is_add) ? 16'd1 : stride;
-wire [15:0] e_dil = is_dense ? 16'd1 : is_add ? 16'd0 : is_mp ? 16'd1 : dil;
-wire [15:0] e_len = is_dense ? 16'd1 : len_in;
-wire [15:0] k_m1  = e_k - 16'd1;
-wire [15:0] ci_m1 = e_ci - 16'd1;
-wire [16:0] lo_m1 = e_lo - 17'd1;
-wire [16:0] g_m1  = e_g - 17'd1;
+wire [15:0] s_str = (is_dense || is_add) ? 16'd1 : stride;
+wire [15:0] s_dil = is_dense ? 16'd1 : is_add ? 16'd0 : is_mp ? 16'd1 : dil;
+wire [15:0] s_len = is_dense ? 16'd1 : len_in;
 wire [33:0] pos0  = -{2'd0, pad_left};
+reg  [15:0] k_m1;
+reg  [15:0] ci_m1;
+reg  [16:0] lo_m1;
+reg  [16:0] g_m1;
+reg  [15:0] e_str;
+reg  [15:0] e_dil;
+reg  [15:0] e_len;
+reg  [33:0] pos0_reg;
+always @(posedge clk) begin
+    if (start) begin
+        k_m1     <= e_k - 16'd1;
+        ci_m1    <= e_ci - 16'd1;
+        lo_m1    <= e_lo - 17'd1;
+        g_m1     <= e_g - 17'd1;
+        e_str    <= s_str;
+        e_dil    <= s_dil;
+        e_len    <= s_len;
+        pos0_reg <= pos0;
+    end
+end
 
 // ---------------------------------------------------------------------------------------------
 // Issue stage
@@ -219,8 +236,8 @@ always @(posedge clk) begin
                 end else begin
                     t_reg    <= 17'd0;
                     g_reg    <= g_reg + 17'd1;
-                    post_reg <= pos0;
-                    pos_reg  <= pos0;
+                    post_reg <= pos0_reg;
+                    pos_reg  <= pos0_reg;
                     cob_reg  <= cob_reg + NM_L;
                     if (is_mp) begin
                         argp_reg <= argp_reg + e_len[AAW-1:0];
