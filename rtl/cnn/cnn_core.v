@@ -158,9 +158,11 @@ wire issue   = run_reg && (!is_mac || !i_first || gap_reg == 4'd0);
 wire        pos_ok = is_add || (!pos_reg[33] && pos_reg[32:16] == 17'd0 && pos_reg[15:0] < e_len);
 wire [AAW-1:0] a_addr = ((is_add && k_reg[0]) ? src_b : arow_reg) + pos_reg[AAW-1:0];
 
-assign act_re    = issue;
+// the RAMs read every cycle of a layer (a read without an issue is ignored by the tags): no
+// enable path from the issue logic to the block RAMs
+assign act_re    = 1'b1;
 assign act_raddr = a_addr[AAW-1:2];
-assign w_re      = issue;
+assign w_re      = 1'b1;
 assign w_raddr   = wr_reg;
 
 // lanes with co < COUT in the current group

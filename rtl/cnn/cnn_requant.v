@@ -54,7 +54,7 @@ localparam NST = 8;
 wire [QAW-1:0] qa_p1 = in_qa + {{(QAW-1){1'b0}}, 1'b1};
 assign qe_raddr = qa_p1[QAW-1:1];
 assign qo_raddr = in_qa[QAW-1:1];
-assign q_re     = in_valid;
+assign q_re     = 1'b1;          // read every cycle (an invalid item's words are ignored)
 
 reg [TW-1:0]  tag_reg [1:NST];
 reg [AAW-1:0] oa_reg  [1:NST];
