@@ -245,6 +245,12 @@ TESTS: dict[str, SimTest] = {
     "cnn_regs": SimTest(
         **_CNN, testcase="CnnRegisterTest",
         doc="random full-range descriptor registers: read-back, LEN_OUT and START's code against golden/cnn.py"),
+    "cnn_layers_n1": SimTest(
+        **dict(_CNN, parameters={"N_MAC": 1}), testcase="CnnLayerTest",
+        doc="the layer test on a one-lane engine (N_MAC=1)"),
+    "cnn_layers_n8": SimTest(
+        **dict(_CNN, parameters={"N_MAC": 8}), testcase="Cnn(Layer|Corner)Test",
+        doc="the layer and corner tests on an eight-lane engine (N_MAC=8: two W window words per row)"),
     "cnn_expect_fail": SimTest(
         **_CNN, testcase="CnnCorruptModelTest",
         doc="layer test against a truncating (not rounding) requant model: must fail (expect_fail)"),

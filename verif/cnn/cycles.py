@@ -63,3 +63,46 @@ def stalls(desc: cnn.Descriptor, n_mac: int, caps: cnn.Caps | None = None) -> in
     if d.kind in (cnn.CONV1D, cnn.DENSE):
         return busy - -(-d.cout // n_mac) * lo * d.cin * d.kernel
     return busy - d.cout * lo
+
+
+# the paper's network as scripts/train_cnn.py builds it (ARCH there): 187-sample beats, 8 'same'
+# convolutions of 16 filters (K 5, 5, 5, 5, 3, 3, 3, 3) with 4 max-poolings 2/2, dense 176 -> 20 -> 5
+PAPER_ARCH = (("conv1d", 16, 5), ("conv1d", 16, 5), ("maxpool", 2, 2),
+              ("conv1d", 16, 5), ("conv1d", 16, 5), ("maxpool", 2, 2),
+              ("conv1d", 16, 3), ("conv1d", 16, 3), ("maxpool", 2, 2),
+              ("conv1d", 16, 3), ("conv1d", 16, 3), ("maxpool", 2, 2),
+              ("dense", 20), ("dense", 5))
+
+
+def network_descriptors(arch=PAPER_ARCH, beat_len: int = 187) -> list:
+    """The layer descriptors of a plain chain (addresses irrelevant to the cycle count)."""
+    c, length, out = 1, beat_len, []
+    for layer in arch:
+        if layer[0] == "conv1d":
+            d = cnn.Descriptor(cnn.CONV1D, c, layer[1], length, layer[2], 1, 1, cnn.SAME, True, dst=4096)
+            c = layer[1]
+        elif layer[0] == "maxpool":
+            d = cnn.Descriptor(cnn.MAXPOOL, c, c, length, layer[1], layer[2], dst=4096)
+        else:
+            d = cnn.Descriptor(cnn.DENSE, c * length, layer[1], relu=True, dst=4096)
+            c = layer[1]
+        length = cnn.len_out(d)
+        out.append(d)
+    return out
+
+
+def main() -> None:
+    """Compute cycles per beat of the paper's network against the MAC bound, for several N_MAC."""
+    descs = network_descriptors()
+    macs = sum(cnn.macs(d) for d in descs)
+    print(f"paper network: {len(descs)} layers, {macs} MACs per beat")
+    print("N_MAC  cycles/beat  maxpool  MAC bound (MACs/N_MAC)  ratio  ms at 100 MHz")
+    for n in (1, 2, 3, 4, 8, 16):
+        caps = cnn.Caps(n_mac=n, w_rows=4096 if n <= 4 else 2048)
+        cyc = [cycles(d, n, caps) for d in descs]
+        pool = sum(c for c, d in zip(cyc, descs) if d.kind == cnn.MAXPOOL)
+        print(f"{n:5d}  {sum(cyc):11d}  {pool:7d}  {macs / n:22.0f}  {sum(cyc) / (macs / n):5.3f}  {sum(cyc) / 1e5:.3f}")
+
+
+if __name__ == "__main__":
+    main()
