@@ -99,20 +99,26 @@ wire [15:0] s_str = (is_dense || is_add) ? 16'd1 : stride;
 wire [15:0] s_dil = is_dense ? 16'd1 : is_add ? 16'd0 : is_mp ? 16'd1 : dil;
 wire [15:0] s_len = is_dense ? 16'd1 : len_in;
 wire [33:0] pos0  = -{2'd0, pad_left};
-reg  [15:0] k_m1;
-reg  [15:0] ci_m1;
-reg  [16:0] lo_m1;
-reg  [16:0] g_m1;
+reg  [15:0] k_m2;              // bound - 2: the step before the last
+reg  [15:0] ci_m2;
+reg  [16:0] lo_m2;
+reg  [16:0] g_m2;
+reg         k_one;             // bound == 1
+reg         ci_one;
+reg         lo_one;
 reg  [15:0] e_str;
 reg  [15:0] e_dil;
 reg  [15:0] e_len;
 reg  [33:0] pos0_reg;
 always @(posedge clk) begin
     if (start) begin
-        k_m1     <= e_k - 16'd1;
-        ci_m1    <= e_ci - 16'd1;
-        lo_m1    <= e_lo - 17'd1;
-        g_m1     <= e_g - 17'd1;
+        k_m2     <= e_k - 16'd2;
+        ci_m2    <= e_ci - 16'd2;
+        lo_m2    <= e_lo - 17'd2;
+        g_m2     <= e_g - 17'd2;
+        k_one    <= e_k == 16'd1;
+        ci_one   <= e_ci == 16'd1;
+        lo_one   <= e_lo == 17'd1;
         e_str    <= s_str;
         e_dil    <= s_dil;
         e_len    <= s_len;
@@ -145,10 +151,15 @@ reg  [31:0] mac_reg;
 reg  [31:0] stall_reg;
 /*verilator coverage_on*/
 
-wire k_last  = k_reg == k_m1;
-wire ci_last = ci_reg == ci_m1;
-wire t_last  = t_reg == lo_m1;
-wire g_last  = g_reg == g_m1;
+// "last" flags kept in registers, updated with their counters (no comparator on the issue path)
+reg  kl_reg;
+reg  cl_reg;
+reg  tl_reg;
+reg  gl_reg;
+wire k_last  = kl_reg;
+wire ci_last = cl_reg;
+wire t_last  = tl_reg;
+wire g_last  = gl_reg;
 wire i_first = k_reg == 16'd0 && ci_reg == 16'd0;
 wire i_col   = k_last && ci_last;
 wire i_grp   = i_col && t_last;
@@ -218,26 +229,37 @@ always @(posedge clk) begin
         wr_reg   <= w_base;
         wgrp_reg <= w_base;
         cob_reg  <= 17'd0;
+        kl_reg   <= e_k == 16'd1;
+        cl_reg   <= e_ci == 16'd1;
+        tl_reg   <= e_lo == 17'd1;
+        gl_reg   <= e_g == 17'd1;
     end else if (issue) begin
         if (!k_last) begin
             k_reg   <= k_reg + 16'd1;
+            kl_reg  <= k_reg == k_m2;
             pos_reg <= pos_reg + {18'd0, e_dil};
         end else begin
-            k_reg <= 16'd0;
+            k_reg  <= 16'd0;
+            kl_reg <= k_one;
             if (!ci_last) begin
                 ci_reg   <= ci_reg + 16'd1;
+                cl_reg   <= ci_reg == ci_m2;
                 arow_reg <= arow_reg + e_len[AAW-1:0];
                 pos_reg  <= post_reg;
             end else begin
                 ci_reg <= 16'd0;
+                cl_reg <= ci_one;
                 if (!t_last) begin
                     t_reg    <= t_reg + 17'd1;
+                    tl_reg   <= t_reg == lo_m2;
                     post_reg <= post_reg + {18'd0, e_str};
                     pos_reg  <= post_reg + {18'd0, e_str};
                     arow_reg <= argp_reg;
                 end else begin
                     t_reg    <= 17'd0;
+                    tl_reg   <= lo_one;
                     g_reg    <= g_reg + 17'd1;
+                    gl_reg   <= g_reg == g_m2;
                     post_reg <= pos0_reg;
                     pos_reg  <= pos0_reg;
                     cob_reg  <= cob_reg + NM_L;
