@@ -373,6 +373,23 @@ def train(bt: C.CnnBeats, tr, va, args, log=print):
     return net, best[3], hist
 
 
+def check_export(path: Path, bt: C.CnnBeats, va) -> dict:
+    """The integer model (golden/cnn.py) on the validation beats, from the image file, beside
+    the fake-quant torch model from the float file; the figures are added to the image."""
+    image = M.load_image(path)
+    net = load_float(path.with_name(f"{path.stem}_float.npz"))
+    net.quant = True
+    p_fq = predict(net, bt.x[va])
+    p_int = M.predict(image, bt.x[va])
+    m_int = class_metrics(confusion(bt.y[va], p_int, C.N_CLASSES))
+    image["training"]["val_acc_integer"] = m_int["acc"]
+    image["training"]["val_agree_integer_fake_quant"] = float((p_int == p_fq).mean())
+    M.save_image(image, path)
+    print(f"val: integer model {100 * m_int['acc']:.2f} %, decisions equal to fake-quant torch "
+          f"on {100 * image['training']['val_agree_integer_fake_quant']:.2f} % of the beats")
+    return image
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -391,6 +408,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--smoke", action="store_true", help="few hundred beats, 1 epoch (tests)")
     ap.add_argument("--out", default=None, help="output folder (default golden/params/cnn)")
+    ap.add_argument("--check-only", action="store_true",
+                    help="no training: re-run the export check of the existing image on the "
+                         "validation beats (same split, seed and --val-frac)")
     args = ap.parse_args(argv)
     if args.threads not in (1, 2):
         ap.error("--threads must be 1 or 2 (shared machine)")
@@ -411,6 +431,9 @@ def main(argv=None) -> int:
         rng = np.random.default_rng(args.seed)
         tr = np.sort(rng.choice(tr, size=min(400, len(tr)), replace=False))
     tr, va = carve_val(tr, args.val_frac, args.seed)
+    if args.check_only:
+        check_export(out_dir / f"{args.split}.json", bt, va)
+        return 0
     print(f"data: {len(bt)} beats; train {len(tr)} {np.bincount(bt.y[tr], minlength=5).tolist()}, "
           f"val {len(va)}, test {len(te)} (split {args.split})")
     net, best_ep, hist = train(bt, tr, va, args)
@@ -429,8 +452,7 @@ def main(argv=None) -> int:
         "classes": list(C.CLASSES),
         "layers": layers,
     }
-    p_fq = predict(net, bt.x[va])
-    m_fq = class_metrics(confusion(bt.y[va], p_fq, C.N_CLASSES))
+    m_fq = class_metrics(confusion(bt.y[va], predict(net, bt.x[va]), C.N_CLASSES))
     image["training"] = {
         "epochs": args.epochs, "warmup_float_epochs": args.warmup, "best_epoch": best_ep,
         "batch": args.batch, "lr": args.lr, "weight_decay": args.wd, "augment": args.augment,
@@ -446,14 +468,7 @@ def main(argv=None) -> int:
     M.save_image(image, path)
     save_float(net, out_dir / f"{args.split}_float.npz")
     print(f"val: fake-quant torch {100 * m_fq['acc']:.2f} %")
-    # the integer model (golden/cnn.py) on the validation beats, from the file just written
-    p_int = M.predict(M.load_image(path), bt.x[va])
-    m_int = class_metrics(confusion(bt.y[va], p_int, C.N_CLASSES))
-    image["training"]["val_acc_integer"] = m_int["acc"]
-    image["training"]["val_agree_integer_fake_quant"] = float((p_int == p_fq).mean())
-    M.save_image(image, path)
-    print(f"val: integer model {100 * m_int['acc']:.2f} %, agreement with fake-quant "
-          f"{100 * image['training']['val_agree_integer_fake_quant']:.2f} %")
+    check_export(path, bt, va)
     print(f"wrote {path} ({path.stat().st_size} bytes) in {time.time() - t_start:.0f} s")
     return 0
 
