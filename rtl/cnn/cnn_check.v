@@ -7,9 +7,9 @@
 // cnn_check -- the descriptor checker of cnn_engine, see docs/cnn_rtl.md "Descriptor checker".
 // Recomputes, whenever `kick` is high (a descriptor register was written, or reset), the layer
 // geometry and the error code of the descriptor registers with one shift-add multiplier and one
-// restoring divider (16 iterations each, no DSP): DIL*(K-1), LEN_OUT, CIN*K, CIN*LEN_IN,
+// restoring divider (16 iterations each, no DSP, 121 cycles): DIL*(K-1), LEN_OUT, CIN*K, CIN*LEN_IN,
 // COUT*LEN_OUT, ceil(COUT/N_MAC) and the weight rows used, then the error code in the contract's
-// order.  `busy` is high from the cycle after a kick for CHECK_CYCLES cycles; a kick while busy
+// order.  `busy` is high from the cycle after a kick for 121 cycles; a kick while busy
 // restarts the computation.  The outputs hold while the descriptor does not change.
 //   len_out  -- LEN_OUT of the descriptor registers, 0 when undefined or < 1 (golden len_out)
 //   err      -- the first error code that applies, 0 when the descriptor is legal
@@ -85,11 +85,25 @@ wire        is_dense = kind == K_DENSE;
 wire        is_conv  = kind == K_CONV;
 wire        is_mp    = kind == K_MAXP;
 wire        is_add   = kind == K_ADD;
-wire [15:0] e_len    = is_dense ? 16'd1 : len_in;
-wire [15:0] e_k      = is_dense ? 16'd1 : kernel;
-wire [15:0] e_str    = is_dense ? 16'd1 : stride;
-wire [15:0] e_dil    = is_dense ? 16'd1 : dil;
-wire [1:0]  e_pad    = is_dense ? 2'd0 : pad;
+// registered every cycle (the sequence starts one cycle after a kick, when they have caught
+// up): the descriptor registers' decode stays off the multiplier's operand path
+reg  [15:0] e_len;
+reg  [15:0] e_k;
+reg  [15:0] e_str;
+reg  [15:0] e_dil;
+reg  [1:0]  e_pad;
+reg  [15:0] k_m1;
+reg  [15:0] grp_num;
+wire [15:0] cout_c = (cout > MC_L) ? MC_L : cout;
+always @(posedge clk) begin
+    e_len   <= is_dense ? 16'd1 : len_in;
+    e_k     <= is_dense ? 16'd1 : kernel;
+    e_str   <= is_dense ? 16'd1 : stride;
+    e_dil   <= is_dense ? 16'd1 : dil;
+    e_pad   <= is_dense ? 2'd0 : pad;
+    k_m1    <= (is_dense ? 16'd1 : kernel) - 16'd1;
+    grp_num <= cout_c + NM1_L;
+end
 
 reg         run_reg;
 reg  [2:0]  step_reg;
@@ -130,19 +144,18 @@ wire [16:0] dr_sh   = {dr_reg[15:0], dn_reg[15]};
 wire [17:0] mp_sat  = (|mp_next[32:17]) ? SAT_L : mp_next[17:0];
 
 // operands of each step
-wire [15:0] cout_c = (cout > MC_L) ? MC_L : cout;
 reg  [16:0] op_a;
 reg  [15:0] op_b;
 always @* begin
     op_a = 17'd0;
     op_b = 16'd0;
     case (step_reg)
-        ST_DK:   begin op_a = {1'b0, e_dil};   op_b = e_k - 16'd1;    end
+        ST_DK:   begin op_a = {1'b0, e_dil};   op_b = k_m1;           end
         ST_LO:   begin op_a = 17'd0;           op_b = num;            end
         ST_CK:   begin op_a = {1'b0, e_k};     op_b = cin;            end
         ST_SRC:  begin op_a = {1'b0, e_len};   op_b = cin;            end
         ST_DST:  begin op_a = lo_reg;          op_b = cout;           end
-        ST_GRP:  begin op_a = 17'd0;           op_b = cout_c + NM1_L; end
+        ST_GRP:  begin op_a = 17'd0;           op_b = grp_num;        end
         ST_ROWS: begin op_a = ck_reg[16:0];    op_b = grp_reg;        end
         default: begin op_a = 17'd0;           op_b = 16'd0;          end
     endcase
@@ -183,15 +196,17 @@ always @(posedge clk) begin
     if (rst) begin
         run_reg  <= 1'b1;
         step_reg <= ST_DK;
-        it_reg   <= 5'd0;
+        it_reg   <= 5'd31;
         err_reg  <= 4'd0;
         lo_reg   <= 17'd0;
     end else if (kick) begin
         run_reg  <= 1'b1;
         step_reg <= ST_DK;
-        it_reg   <= 5'd0;
+        it_reg   <= 5'd31;                      // one cycle for the registered decode
     end else if (run_reg) begin
-        if (it_reg == 5'd0) begin
+        if (it_reg == 5'd31) begin
+            it_reg <= 5'd0;
+        end else if (it_reg == 5'd0) begin
             // load the step's operands
             ma_reg <= op_a;
             mb_reg <= op_b;
