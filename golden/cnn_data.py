@@ -25,7 +25,7 @@ Fixed input scale: **one int8 step is** :data:`INPUT_ADC_PER_LSB` **= 5 ADC
 units = 25 uV** (MIT-BIH: 200 units per mV), so the int8 range -128..127
 covers -3.2 .. +3.175 mV around the baseline.  ``q = clamp(round_half_even(
 (x - median) / 5), -128, 127)``: values outside the range saturate (about
-1 % of the beats reach the rails at their R or S peak).  No per-beat
+1.5 % of the beats reach a rail at their R or S wave).  No per-beat
 amplitude normalisation: the network sees amplitudes in a fixed unit.
 
 Classes and splits

@@ -5,6 +5,7 @@
     .venv/bin/python scripts/train_cnn.py --split intra --seed 2025   # -> golden/params/cnn/intra.json
     .venv/bin/python scripts/train_cnn.py --split inter --seed 2025   # -> golden/params/cnn/inter.json
     .venv/bin/python scripts/train_cnn.py --smoke --out <dir>         # few hundred beats, 1 epoch
+    .venv/bin/python scripts/train_cnn.py --split intra --check-only  # re-run the export check
 
 Network (ARCH below): 187-sample int8 beats (golden/cnn_data.py), 8 convolutions of 16 filters
 ('same' padding, ReLU), 4 max-poolings (2/2), dropout in training, dense 176 -> 20 (ReLU) and
@@ -22,7 +23,8 @@ M / 2^S ~ s_in * s_w[c] / s_out (the largest S with M <= 65535, then M halved wh
 The exported image is run through golden/cnn.py (the integer model) on the validation beats.
 
 Class imbalance: cross entropy with class weights (n_max / n_c) ** p, capped at 10; p = 0
-(unweighted) for intra, 0.5 for inter (DEFAULT_CW_POWER, chosen on validation accuracy).
+(unweighted) for intra, 0.5 for inter (DEFAULT_CW_POWER).  The float master weights and the
+activation scales go to <split>_float.npz beside the image (scripts/eval_cnn.py's float figures).
 Validation: a seeded 10 % of the training beats; the epoch with the best validation accuracy of
 the integer-rounded (fake-quant) model is kept.  CPU, one thread by default.
 """
