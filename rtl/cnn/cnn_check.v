@@ -122,6 +122,7 @@ reg  [17:0] dst_reg;
 reg  [15:0] grp_reg;
 reg  [17:0] rows_reg;
 reg  [3:0]  err_reg;
+reg  [15:0] lq_reg;        // the ST_LO quotient (LEN_OUT - 1), turned into LEN_OUT a cycle later
 
 // numerator (LEN_OUT - 1) * STRIDE of the kind, whether it is >= 0, and whether LEN_OUT is
 // defined: valid CONV1D LEN_IN - 1 - DIL*(K-1), same/causal LEN_IN - 1, MAXPOOL LEN_IN - K
@@ -136,7 +137,7 @@ wire        lo_def   = is_dense || (!e1 && kernel != 16'd0 && stride != 16'd0 &&
 wire [16:0] lo_value = !lo_def ? 17'd0 :
                        is_add ? {1'b0, len_in} :
                        is_dense ? 17'd1 :
-                       !lo_pos ? 17'd0 : {1'b0, dq_fin} + 17'd1;
+                       !lo_pos ? 17'd0 : {1'b0, lq_reg} + 17'd1;
 
 // one multiply / divide iteration
 wire [32:0] mp_next = {mp_reg[31:0], 1'b0} + (mb_reg[15] ? {16'd0, ma_reg} : 33'd0);
@@ -233,6 +234,9 @@ always @(posedge clk) begin
             end
         end
         // results of the step just finished: mp_next / dq of the 16th iteration
+        if (step_reg == ST_CK && it_reg == 5'd0) begin
+            lo_reg <= lo_value;
+        end
         if (it_reg == 5'd16) begin
             case (step_reg)
                 ST_DK:   dk_reg   <= mp_next[31:0];
@@ -240,7 +244,7 @@ always @(posedge clk) begin
                 ST_SRC:  src_reg  <= mp_sat;
                 ST_DST:  dst_reg  <= mp_sat;
                 ST_ROWS: rows_reg <= mp_sat;
-                ST_LO:   lo_reg   <= lo_value;
+                ST_LO:   lq_reg   <= dq_fin;
                 ST_GRP:  grp_reg  <= dq_fin;
                 default: ;
             endcase
