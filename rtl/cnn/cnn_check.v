@@ -7,9 +7,9 @@
 // cnn_check -- the descriptor checker of cnn_engine, see docs/cnn_rtl.md "Descriptor checker".
 // Recomputes, whenever `kick` is high (a descriptor register was written, or reset), the layer
 // geometry and the error code of the descriptor registers with one shift-add multiplier and one
-// restoring divider (16 iterations each, no DSP, 121 cycles): DIL*(K-1), LEN_OUT, CIN*K, CIN*LEN_IN,
+// restoring divider (16 iterations each, no DSP, 122 cycles): DIL*(K-1), LEN_OUT, CIN*K, CIN*LEN_IN,
 // COUT*LEN_OUT, ceil(COUT/N_MAC) and the weight rows used, then the error code in the contract's
-// order.  `busy` is high from the cycle after a kick for 121 cycles; a kick while busy
+// order.  `busy` is high from the cycle after a kick for 122 cycles; a kick while busy
 // restarts the computation.  The outputs hold while the descriptor does not change.
 //   len_out  -- LEN_OUT of the descriptor registers, 0 when undefined or < 1 (golden len_out)
 //   err      -- the first error code that applies, 0 when the descriptor is legal
@@ -190,8 +190,11 @@ wire e9 = (is_conv || is_dense) && {3'd0, w_base} + {1'b0, rows_reg} > WR_L;
 wire [18:0] q_end = {3'd0, q_base} + ((is_conv || is_dense) ? {2'd0, cout, 1'b0} : 19'd2);
 wire e10 = (is_conv || is_dense || is_add) && q_end > QW_L;
 
-wire [3:0] err_value = e1 ? 4'd1 : e2 ? 4'd2 : e3 ? 4'd3 : e4 ? 4'd4 : e5 ? 4'd5 : e6 ? 4'd6 :
-                       e7 ? 4'd7 : e8 ? 4'd8 : e9 ? 4'd9 : e10 ? 4'd10 : 4'd0;
+// the ten conditions are registered first, the priority encoder acts a cycle later
+reg  [10:1] ef_reg;
+wire [3:0] err_value = ef_reg[1] ? 4'd1 : ef_reg[2] ? 4'd2 : ef_reg[3] ? 4'd3 : ef_reg[4] ? 4'd4 :
+                       ef_reg[5] ? 4'd5 : ef_reg[6] ? 4'd6 : ef_reg[7] ? 4'd7 : ef_reg[8] ? 4'd8 :
+                       ef_reg[9] ? 4'd9 : ef_reg[10] ? 4'd10 : 4'd0;
 
 always @(posedge clk) begin
     if (rst) begin
@@ -217,9 +220,11 @@ always @(posedge clk) begin
             dq_reg <= 16'd0;
             it_reg <= 5'd1;
             if (step_reg == ST_END) begin
-                err_reg <= err_value;
-                run_reg <= 1'b0;
+                ef_reg <= {e10, e9, e8, e7, e6, e5, e4, e3, e2, e1};
             end
+        end else if (step_reg == ST_END) begin
+            err_reg <= err_value;
+            run_reg <= 1'b0;
         end else begin
             mp_reg <= mp_next;
             mb_reg <= {mb_reg[14:0], 1'b0};

@@ -12,7 +12,7 @@
 // (the write wins).
 //   write: awready = wready = 1 in the cycle AW and W are both valid, no B response is pending
 //          and the write may execute; it takes effect at that edge, bvalid rises one cycle later.
-//          While the descriptor checker recomputes (CHECK_CYCLES = 121 cycles after a descriptor
+//          While the descriptor checker recomputes (CHECK_CYCLES = 122 cycles after a descriptor
 //          write) only descriptor writes are accepted: every other write waits.
 //   read:  arready in the cycle arvalid is high, no read is in flight, no write starts and the
 //          checker is idle; the RAM windows are read in that cycle, the value is sampled two
