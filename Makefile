@@ -26,7 +26,7 @@ ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
 endif
 
-.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check unit test spikes report clean
+.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check cnn-regs unit test spikes report clean
 
 help:
 	@echo "make setup                      install system packages (root/sudo) and the .venv"
@@ -47,6 +47,7 @@ help:
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
+	@echo "make cnn-regs                   regenerate the CNN IP's register files from golden/cnn_regmap.py"
 	@echo "make unit                       golden-model and data unit tests (pytest)"
 	@echo "make test                       unit tests, formats check, lint, Verilator regression, Icarus smoke"
 	@echo "variables: DATA_DIR=<dir holding mitdb/> (default ../shared/data), SEED, JOBS"
@@ -94,6 +95,9 @@ formats: $(STAMP)
 
 formats-check: $(STAMP)
 	$(PY) scripts/gen_formats.py --check
+
+cnn-regs: $(STAMP)
+	$(PY) scripts/gen_cnn_regs.py
 
 unit: $(STAMP)
 	$(PY) -m pytest -q -n $(JOBS) golden/tests

@@ -78,6 +78,9 @@ _PIPE = dict(toplevel="ecg_pipeline_top", filelist="rtl/system/ecg_pipeline_top.
              module="verif.system.test_pipeline",
              parameters={"TRACE_EN": 1, **_INTRA_INIT, "INIT_EPROP": f'"{ROOT}/golden/params/eprop/intra.hex"'})
 
+# the CNN multiply-add IP's layer engine at its defaults (N_MAC 3, ACT 8 KiB, 4096 weight rows, 512 quant words)
+_CNN = dict(toplevel="cnn_engine", filelist="rtl/cnn/cnn_engine.f", module="verif.cnn.test_cnn_engine")
+
 TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test"),
     "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
@@ -265,6 +268,38 @@ TESTS: dict[str, SimTest] = {
         **dict(_SYS0, parameters={**_SYS0["parameters"], "WAKE_QUEUE": 0}), testcase="SystemReleaseHoldTest",
         doc="WAKE_QUEUE=0 (no room for a second beat: the engine waits for stage 2): the release check must "
             "fail (expect_error)"),
+    "cnn_engine": SimTest(
+        **_CNN, testcase="Cnn(?!Corrupt)", umbrella=True,
+        doc="every cnn_engine test but the expect-fail one"),
+    "cnn_layers": SimTest(
+        **_CNN, testcase="CnnLayerTest", smoke=True,
+        doc="constrained-random legal layers (every kind/pad, stride and dilation > 1, saturation) through "
+            "CnnIp over CocotbBus: every output byte, guard bytes and CYCLES/MACS/STALLS/LEN_OUT exact"),
+    "cnn_illegal": SimTest(
+        **_CNN, testcase="CnnIllegalTest", smoke=True,
+        doc="every error code 1..10 refused with its code, DONE 0, destination and counters unchanged"),
+    "cnn_badaxi": SimTest(
+        **_CNN, testcase="CnnBadAxiTest",
+        doc="DECERR (unmapped, past each RAM), SLVERR (RO, strobes, while BUSY), window strobes, irq level"),
+    "cnn_reset": SimTest(
+        **_CNN, testcase="CnnResetTest",
+        doc="reset at three points of a running layer: registers at reset values, then a clean layer exact"),
+    "cnn_corners": SimTest(
+        **_CNN, testcase="CnnCornerTest",
+        doc="legal layers at the field edges: dilation 65535 same/causal, stride 65535, K 1000, 256 channels, "
+            "regions/rows/quant words ending at the last entry"),
+    "cnn_regs": SimTest(
+        **_CNN, testcase="CnnRegisterTest",
+        doc="random full-range descriptor registers: read-back, LEN_OUT and START's code against golden/cnn.py"),
+    "cnn_layers_n1": SimTest(
+        **dict(_CNN, parameters={"N_MAC": 1}), testcase="CnnLayerTest",
+        doc="the layer test on a one-lane engine (N_MAC=1)"),
+    "cnn_layers_n8": SimTest(
+        **dict(_CNN, parameters={"N_MAC": 8}), testcase="Cnn(Layer|Corner)Test",
+        doc="the layer and corner tests on an eight-lane engine (N_MAC=8: two W window words per row)"),
+    "cnn_expect_fail": SimTest(
+        **_CNN, testcase="CnnCorruptModelTest",
+        doc="layer test against a truncating (not rounding) requant model: must fail (expect_fail)"),
     # the flagship: the whole two-stage pipeline (README's main command)
     "snn_eprop": SimTest(
         **_PIPE, testcase="Pipeline(?!Corrupt)", umbrella=True,
@@ -391,7 +426,8 @@ def run(name: str, sim: str, seed: int | None = None, waves: bool = False, cov: 
 
 # environment knobs the tests read (make exports its command-line variables); a reproduce
 # line names every one that is set
-REPRO_ENV = ("RECORDS", "IDLE_PCT", "BP_PCT", "BEATS_PER_RECORD")
+REPRO_ENV = ("RECORDS", "IDLE_PCT", "BP_PCT", "BEATS_PER_RECORD", "CNN_LAYERS", "CNN_ILLEGAL",
+             "CNN_RESP_DELAY", "CNN_REGFUZZ")
 
 
 def reproduce_line(test: str, sim: str, seed: int, waves: bool = False, cov: bool = False,
