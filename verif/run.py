@@ -39,6 +39,7 @@ class SimTest:
     doc: str = ""
     smoke: bool = False             # part of the Icarus smoke run in `make test`
     umbrella: bool = False          # runs tests that also have entries of their own
+    data: bool = False              # reads MIT-BIH beats (data precheck) though its module's imports don't say
 
 
 _ENC = dict(toplevel="spike_encoder", filelist="rtl/encoder/spike_encoder.f",
@@ -269,8 +270,8 @@ TESTS: dict[str, SimTest] = {
         doc="WAKE_QUEUE=0 (no room for a second beat: the engine waits for stage 2): the release check must "
             "fail (expect_error)"),
     "cnn_engine": SimTest(
-        **_CNN, testcase="Cnn(?!Corrupt)", umbrella=True,
-        doc="every cnn_engine test but the expect-fail one"),
+        **_CNN, testcase="Cnn(?!(Network)?Corrupt)", umbrella=True, data=True,
+        doc="every cnn_engine test but the expect-fail ones"),
     "cnn_layers": SimTest(
         **_CNN, testcase="CnnLayerTest", smoke=True,
         doc="constrained-random legal layers (every kind/pad, stride and dilation > 1, saturation) through "
@@ -297,6 +298,13 @@ TESTS: dict[str, SimTest] = {
     "cnn_layers_n8": SimTest(
         **dict(_CNN, parameters={"N_MAC": 8}), testcase="Cnn(Layer|Corner)Test",
         doc="the layer and corner tests on an eight-lane engine (N_MAC=8: two W window words per row)"),
+    "cnn_network": SimTest(
+        **_CNN, testcase="CnnNetworkTest$", data=True,
+        doc="the trained intra CNN on CNN_BEATS (default 3) held-out intra beats through CnnIp over CocotbBus: "
+            "every layer's output map, CYCLES/MACS/STALLS/LEN_OUT and the decision exact against golden"),
+    "cnn_network_expect_fail": SimTest(
+        **_CNN, testcase="CnnNetworkCorruptModelTest", data=True,
+        doc="the network test (one beat) against a truncating requant model: must fail (expect_fail)"),
     "cnn_expect_fail": SimTest(
         **_CNN, testcase="CnnCorruptModelTest",
         doc="layer test against a truncating (not rounding) requant model: must fail (expect_fail)"),
@@ -427,7 +435,7 @@ def run(name: str, sim: str, seed: int | None = None, waves: bool = False, cov: 
 # environment knobs the tests read (make exports its command-line variables); a reproduce
 # line names every one that is set
 REPRO_ENV = ("RECORDS", "IDLE_PCT", "BP_PCT", "BEATS_PER_RECORD", "CNN_LAYERS", "CNN_ILLEGAL",
-             "CNN_RESP_DELAY", "CNN_REGFUZZ")
+             "CNN_RESP_DELAY", "CNN_REGFUZZ", "CNN_BEATS")
 
 
 def reproduce_line(test: str, sim: str, seed: int, waves: bool = False, cov: bool = False,
@@ -453,7 +461,8 @@ def data_precheck(test: str) -> str | None:
         src = mod.read_text()
     except OSError:
         return None
-    if "golden import data" not in src and "golden.data" not in src and "load_beats" not in src:
+    if (not TESTS[test].data and "golden import data" not in src and "golden.data" not in src
+            and "load_beats" not in src):
         return None
     sys.path.insert(0, str(ROOT))
     from golden import data as D

@@ -19,13 +19,19 @@ verif/cnn/cycles.py (CYCLES and STALLS from the pipeline).  The scoreboard compa
                 registers, strobes, accesses while BUSY, register read-back),
 * ``irq``       the irq level against DONE & IRQ_EN at chosen points.
 
+* ``decision`` the network test's argmax class per beat (the RTL's logits against golden's).
+
 Tests: constrained-random layers (every kind, padding, stride and dilation > 1, saturation at
 both ends), illegal descriptors (every error code), bad AXI accesses and irq, reset in the
-middle of a layer, and an expect-fail test with a corrupted model (truncating requantization
-instead of rounding).  Functional coverage fails a test when one of its bins is missed.
+middle of a layer, the trained intra network (golden/params/cnn/intra.json) on real held-out
+beats, and expect-fail tests with a corrupted model (truncating requantization instead of
+rounding) on random layers and on the network.  Functional coverage fails a test when one of
+its bins is missed.
 
 Knobs: CNN_LAYERS (random layers of the layer test, default 40), CNN_ILLEGAL (illegal
-descriptors per error code, default 3), CNN_RESP_DELAY (the master's resp_delay, default 3).
+descriptors per error code, default 3), CNN_RESP_DELAY (the master's resp_delay, default 3),
+CNN_REGFUZZ (descriptors of the register test, default 60), CNN_BEATS (held-out intra beats of
+the network test, default 3).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from pyuvm import ConfigDB, uvm_env, uvm_sequencer, uvm_test
 
 from driver.cnn_ip import BusError, CnnIp, CnnIpError, CocotbBus
 from driver.cnn_ip import regs as R
-from golden import cnn
+from golden import cnn, cnn_data, cnn_model
 from verif.cnn import cycles as CY
 from verif.common.axil import (DECERR, OKAY, SLVERR, AxilItem, AxilListSeq, AxilMasterDriver,
                                AxilMonitor)
@@ -67,7 +73,7 @@ def _env_int(name: str, default: int) -> int:
 # Scoreboard, coverage, environment
 # ------------------------------------------------------------------------------------------
 class CnnScoreboard(ExactScoreboard):
-    CHANNELS = ("out", "guard", "counters", "refused", "axi", "irq")
+    CHANNELS = ("out", "guard", "counters", "refused", "axi", "irq", "decision")
 
     def check(self, channel: str, expected, actual):
         """One comparison, posted by the test thread (expected first, then the DUT's value)."""
@@ -137,6 +143,11 @@ class Model:
         """(output map, unclamped r or None) of a legal descriptor."""
         return cnn.run_descriptor(desc, ops, caps, detail=True)
 
+    def network(self, net: list, x, descs: list, caps) -> list:
+        """Every layer's output map of ``net`` on input ``x``: golden/cnn.py's run_network
+        (``descs``, the driver's plan, serve the corrupted model)."""
+        return cnn.run_network(net, x)
+
 
 class TruncatingModel(Model):
     name = "truncating requant (corrupted)"
@@ -153,6 +164,18 @@ class TruncatingModel(Model):
                 y = np.maximum(y, 0)
             y = y.astype(np.int8)
         return y, r
+
+    def network(self, net, x, descs, caps):
+        """The network layer by layer through :meth:`layer` on the plan's descriptors."""
+        x = cnn.network_input(x)
+        outs = []
+        for i, (layer, d) in enumerate(zip(net, descs)):
+            a, b = cnn.layer_sources(net, i)
+            va = x if a == -1 else outs[a]
+            vb = None if b is None else (x if b == -1 else outs[b])
+            y, _ = self.layer(d, layer.operands(va, vb), caps)
+            outs.append(np.asarray(y, dtype=np.int8).reshape(d.cout, cnn.len_out(d)))
+        return outs
 
 
 # ------------------------------------------------------------------------------------------
@@ -594,3 +617,88 @@ class CnnRegisterTest(CnnBaseTest):
             self.sb.check("refused", (str(desc), code), (str(desc), got))
             self.cov.sample("error", got)
 
+
+
+def pick_beats(rng, labels, test_idx, n: int) -> list:
+    """``n`` distinct held-out beat indices by a seeded choice, the classes taken in turn (in a
+    seeded order; the classes present in the test set), so n >= 2 covers more than one class."""
+    if n < 1:
+        raise ValueError(f"CNN_BEATS must be >= 1, got {n}")
+    test_idx = np.asarray(test_idx)
+    pools = {c: sorted(int(i) for i in test_idx[labels[test_idx] == c])
+             for c in sorted(set(int(v) for v in labels[test_idx]))}
+    order = list(pools)
+    rng.shuffle(order)
+    picked: list = []
+    while len(picked) < n:
+        live = [c for c in order if pools[c]]
+        if not live:
+            raise ValueError(f"CNN_BEATS={n} is more than the {len(test_idx)} held-out beats")
+        for c in live:
+            if len(picked) == n:
+                break
+            i = rng.choice(pools[c])
+            pools[c].remove(i)
+            picked.append(i)
+    return picked
+
+
+@pyuvm.test()
+class CnnNetworkTest(CnnBaseTest):
+    """The trained intra image (golden/params/cnn/intra.json, golden/cnn_model.to_layers) on
+    CNN_BEATS real held-out beats of the intra-patient test split (golden/cnn_data
+    split_indices, the set scripts/eval_cnn.py held_out evaluates; seeded choice, the classes
+    in turn): weights and quant words loaded once by CnnIp.load_network, each beat run layer by
+    layer by CnnIp.run_network over CocotbBus; every layer's whole output map read back and
+    compared exactly with golden/cnn.py run_network, CYCLES/MACS/STALLS/LEN_OUT of every layer
+    with verif/cnn/cycles.py and golden macs / len_out, and the argmax decision with golden's."""
+
+    REQUIRED_CHANNELS = ("out", "counters", "decision")
+    SPLIT = "intra"
+    DEFAULT_BEATS = 3
+
+    def work(self, ip: CnnIp):
+        n = _env_int("CNN_BEATS", self.DEFAULT_BEATS)
+        net = cnn_model.to_layers(cnn_model.load_image(self.SPLIT))
+        beats = cnn_data.load_cnn_beats()
+        _, test_idx = cnn_data.split_indices(beats, self.SPLIT)
+        picked = pick_beats(self.knobs.rng("cnn_network"), beats.y, test_idx, n)
+        plan = ip.load_network(net, (1, cnn_data.BEAT_LEN))
+        exp_counters = [(CY.cycles(d, self.n_mac, self.caps), cnn.macs(d), CY.stalls(d, self.n_mac, self.caps),
+                         cnn.len_out(d)) for d in plan.descs]
+        exp_total = sum(c[0] for c in exp_counters)
+        self.logger.info(f"{self.SPLIT} image: {len(net)} layers, weights resident {plan.resident}, "
+                         f"{sum(c[1] for c in exp_counters)} MACs and {exp_total} cycles per beat "
+                         f"(verif/cnn/cycles.py); {n} held-out beats of {len(test_idx)}: {picked}")
+        classes = cnn_data.CLASSES
+        n_layers = 0
+        for b in picked:
+            x = beats.x[b]
+            outs, results = ip.run_network(net, x, plan, with_results=True)
+            exp = self.model.network(net, x, plan.descs, self.caps)
+            if len(outs) != len(exp):
+                raise AssertionError(f"beat {b}: the driver returned {len(outs)} layer maps, "
+                                     f"the model {len(exp)}")
+            for i, (d, y, got, res, ec) in enumerate(zip(plan.descs, exp, outs, results, exp_counters)):
+                tag = (int(b), i, str(d))
+                self.sb.check("out", (tag, tuple(np.asarray(y, dtype=np.int64).reshape(-1).tolist())),
+                              (tag, tuple(np.asarray(got, dtype=np.int64).reshape(-1).tolist())))
+                self.sb.check("counters", (tag, ec), (tag, (res.cycles, res.macs, res.stalls, res.len_out)))
+                n_layers += 1
+            p_exp = int(cnn_model.decide(np.asarray(exp[-1])[:, 0][None, :])[0])
+            p_got = int(cnn_model.decide(np.asarray(outs[-1])[:, 0][None, :])[0])
+            self.sb.check("decision", (int(b), p_exp), (int(b), p_got))
+            total = sum(r.cycles for r in results)
+            self.logger.info(f"beat {b} (record {int(beats.record[b])}): label {classes[int(beats.y[b])]}, "
+                             f"RTL decision {classes[p_got]} (golden {classes[p_exp]}), "
+                             f"{total} cycles (cycles.py {exp_total})")
+        self.logger.info(f"{n} beats x {len(net)} layers = {n_layers} layer maps through CnnIp/CocotbBus")
+
+
+@pyuvm.test(expect_error=ScoreboardError)
+class CnnNetworkCorruptModelTest(CnnNetworkTest):
+    """The network test on one beat against the truncating requant model: must fail
+    (expect_error)."""
+
+    MODEL = TruncatingModel
+    DEFAULT_BEATS = 1
