@@ -31,7 +31,8 @@ Detector (Pan-Tompkins family, on f):
   which also enforces the 200 ms refractory period,
 * adaptive thresholds: ``TH1 = NPK + ((SPK - NPK) >> 2)``, ``TH2 = TH1 >> 1``,
   ``SPK += (p - SPK) >> 3`` on a QRS, ``NPK += (p - NPK) >> 3`` on noise
-  (u26); learning over the first ``LEARN`` = 720 samples (2 s) sets
+  (u26); m peaks before ``SETTLE`` = 74 samples (the filters' start-up
+  transient) are ignored; learning over the first ``LEARN`` = 720 samples (2 s) sets
   ``SPK = max(m) >> 1`` and ``NPK = (sum m) >> 13`` and then classifies the
   peaks found during learning,
 * T-wave rule: a peak above TH1 within 360 ms of the last QRS whose largest
@@ -41,7 +42,9 @@ Detector (Pan-Tompkins family, on f):
   a QRS (``SPK += (p - SPK) >> 2``),
 * RR average u16.3: ``A += rr - (A >> 3)``, RR_avg = A >> 3.
 * the R-peak position is refined to the maximum of ``|f[k] - base|`` for k in
-  ``[i - REF_BACK, i - REF_FWD]`` (i = the peak of m, base = base[i]).
+  ``[i - REF_BACK, i - REF_FWD]`` (i = the peak of m, base = base[i]; the
+  first maximum wins), reported in input-sample time ``k - F_DELAY`` (the
+  filters' group delay, 8 samples).
 
 Latency: a QRS whose m-peak is at i is emitted at sample i + 72 (or at the
 search-back moment); see :data:`LATENCY` and docs/frontend.md.
@@ -83,8 +86,10 @@ SEARCHBACK_SHIFT = 5
 RR_INIT = 288                # 0.8 s, the RR average before two QRS
 RR_AVG_SHIFT = 3
 RR_MAX = (1 << 16) - 1       # RR intervals saturate to u16
-REF_BACK = 60                # refinement window on f, relative to the m peak
+REF_BACK = 50                # refinement window on f, relative to the m peak
 REF_FWD = 5
+SETTLE = 2 + 2 * (LP_LEN - 1) + 4 + MWI_LEN   # 74: m peaks before this are start-up transient
+F_DELAY = 8                  # group delay of f behind x: notch 1 + two 8-sums 3.5 + 3.5
 FBUF = PEAK_HOLD + REF_BACK + 1   # f samples kept for the refinement
 #: samples from the m peak to the emission of a threshold detection
 LATENCY = PEAK_HOLD
@@ -195,7 +200,7 @@ class _Detector:
             v = abs(self.fbuf[k % FBUF] - base)
             if v > best_v:
                 best_v, best_k = v, k
-        return max(best_k, 0)
+        return max(best_k - F_DELAY, 0)
 
     def _accept(self, p, i, dmax, base, out, shift):
         if self.n_qrs >= 1:
@@ -246,7 +251,7 @@ class _Detector:
         if n < LEARN:
             self.lmax = max(self.lmax, m)
             self.lsum += m
-            if declared is not None and len(self.lbuf) < LEARN_MAX:
+            if declared is not None and declared[1] >= SETTLE and len(self.lbuf) < LEARN_MAX:
                 self.lbuf.append(declared)
         else:
             if n == LEARN:
