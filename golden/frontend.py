@@ -37,9 +37,11 @@ Detector (Pan-Tompkins family, on f):
   peaks found during learning,
 * T-wave rule: a peak above TH1 within 360 ms of the last QRS whose largest
   |d| is below half that of the last QRS is noise,
+* a QRS updates SPK with ``min(p, 2 * SPK)``; while overdue (no QRS for the
+  search-back time) every noise peak halves SPK,
 * search-back: when no QRS has come for ``RR_avg * 53 / 32`` (1.66 RR) the
-  largest noise peak above TH2 at least 360 ms after the last QRS is taken as
-  a QRS (``SPK += (p - SPK) >> 2``),
+  largest noise peak at least 360 ms after the last QRS is taken as a QRS if
+  it is above TH2 (``SPK += (p - SPK) >> 2``),
 * RR average u16.3: ``A += rr - (A >> 3)``, RR_avg = A >> 3.
 * the R-peak position is refined to the maximum of ``|f[k] - base|`` for k in
   ``[i - REF_BACK, i - REF_FWD]`` (i = the peak of m, base = base[i]; the
@@ -162,7 +164,7 @@ class _Detector:
 
     __slots__ = ("n", "pk", "pk_i", "pk_dmax", "valid", "dmax", "spk", "npk",
                  "last_i", "last_dmax", "n_qrs", "rr_acc", "sb_p", "sb_i", "sb_dmax",
-                 "sb_base", "lmax", "lsum", "lbuf", "fbuf", "pk_base")
+                 "sb_pos", "lmax", "lsum", "lbuf", "fbuf", "pk_base")
 
     def __init__(self):
         self.n = 0
@@ -181,28 +183,25 @@ class _Detector:
         self.sb_p = 0
         self.sb_i = -1
         self.sb_dmax = 0
-        self.sb_base = 0
+        self.sb_pos = 0
         self.lmax = 0
         self.lsum = 0
         self.lbuf = []
         self.fbuf = [0] * FBUF
 
-    def snapshot(self) -> tuple:
-        return tuple(tuple(v) if isinstance(v, list) else v
-                     for v in (getattr(self, s) for s in self.__slots__))
-
     def _refine(self, i: int, base: int) -> int:
-        # f[k] for k in [i - REF_BACK, i - REF_FWD]; the ring holds f[n - FBUF + 1 .. n]
+        # called when the peak at i is declared (n = i + PEAK_HOLD): the ring holds
+        # f[n - FBUF + 1 .. n], which covers k in [i - REF_BACK, i - REF_FWD]
         best_k, best_v = i - REF_BACK, -1
         for k in range(i - REF_BACK, i - REF_FWD + 1):
-            if k < 0 or k <= self.n - FBUF:
+            if k < 0:
                 continue
             v = abs(self.fbuf[k % FBUF] - base)
             if v > best_v:
                 best_v, best_k = v, k
         return max(best_k - F_DELAY, 0)
 
-    def _accept(self, p, i, dmax, base, out, shift):
+    def _accept(self, p, i, dmax, pos, out, shift):
         if self.n_qrs >= 1:
             rr = min(i - self.last_i, RR_MAX)
             if self.n_qrs == 1:
@@ -215,19 +214,19 @@ class _Detector:
         self.spk += (p - self.spk) >> shift
         self.last_i, self.last_dmax = i, dmax
         self.sb_p, self.sb_i = 0, -1
-        out.append(self._refine(i, base))
+        out.append(pos)
 
-    def _classify(self, p, i, dmax, base, out):
+    def _classify(self, p, i, dmax, pos, out):
         th1 = self.npk + (((self.spk - self.npk) * TH_NUM) >> 4)
         since = i - self.last_i if self.last_i >= 0 else RR_MAX
         if p > th1 and not (since < TWAVE_WIN and dmax < (self.last_dmax >> T_DSHIFT)):
-            self._accept(p, i, dmax, base, out, 3)
+            self._accept(p, i, dmax, pos, out, 3)
             return
         self.npk += (p - self.npk) >> 3
         if OD_SHIFT and self.last_i >= 0 and self.n - self.last_i > self._sb_limit():
             self.spk >>= OD_SHIFT
         if since >= TWAVE_WIN and p > self.sb_p:
-            self.sb_p, self.sb_i, self.sb_dmax, self.sb_base = p, i, dmax, base
+            self.sb_p, self.sb_i, self.sb_dmax, self.sb_pos = p, i, dmax, pos
 
     def _sb_limit(self) -> int:
         return ((self.rr_acc >> RR_AVG_SHIFT) * SEARCHBACK_NUM) >> SEARCHBACK_SHIFT
@@ -244,7 +243,7 @@ class _Detector:
         if m > self.pk:
             self.pk, self.pk_i, self.valid, self.pk_base = m, n, True, base
         elif self.valid and n - self.pk_i >= PEAK_HOLD:
-            declared = (self.pk, self.pk_i, self.dmax, self.pk_base)
+            declared = (self.pk, self.pk_i, self.dmax, self._refine(self.pk_i, self.pk_base))
             self.pk, self.pk_i, self.valid, self.dmax = m, n, False, 0
         elif not self.valid:
             self.pk, self.pk_i = m, n     # follow the falling edge down to the valley
@@ -264,7 +263,7 @@ class _Detector:
                 self._classify(*declared, out)
             if self.last_i >= 0 and self.sb_i >= 0 and self.sb_p > self._th2():
                 if n - self.last_i > self._sb_limit():
-                    self._accept(self.sb_p, self.sb_i, self.sb_dmax, self.sb_base, out, 2)
+                    self._accept(self.sb_p, self.sb_i, self.sb_dmax, self.sb_pos, out, 2)
         self.n = n + 1
         return out
 
@@ -304,7 +303,7 @@ def step(state: FrontEndState, x) -> tuple[int, int, tuple[int, ...]]:
     f = s.s2 >> LP_SHIFT
     s.a += f - s.f_line[-1]
     base = s.a >> BASE_SHIFT
-    b = (s.f_line[BASE_DELAY - 1] if BASE_DELAY else f) - base
+    b = s.f_line[BASE_DELAY - 1] - base
     d = 2 * f + s.f_line[0] - s.f_line[2] - 2 * s.f_line[3]
     s.f_line = [f] + s.f_line[:-1]
     q = min(d * d, Q_MAX)
