@@ -135,3 +135,17 @@ def test_bad_input_named_errors():
         FE.step(st, 1.0)
     with pytest.raises(FE.SampleRangeError):
         FE.step(st, 2000)
+
+
+@pytest.mark.parametrize("mains", [50, 60])
+def test_register_widths_hold_at_full_scale(mains):
+    # full-scale steps, alternations and seeded noise: every stage stays inside its stated width
+    rng = np.random.default_rng(7)
+    x = np.concatenate([np.full(400, 1023), np.full(400, -1024), np.resize([1023, -1024], 400),
+                        np.resize([1023, -1024, -1024], 600), rng.integers(-1024, 1024, 4000)])
+    f, base, b, d, m = FE.filters(x, mains)
+    assert np.abs(f).max() <= 3364 and np.abs(base).max() < 2 ** 12
+    assert -2 ** 13 <= b.min() and b.max() < 2 ** 13
+    assert -2 ** 15 <= d.min() and d.max() < 2 ** 15
+    assert 0 <= m.min() and m.max() < 2 ** 26
+    assert np.any(d * d > FE.Q_MAX) and m.max() <= FE.MWI_LEN * FE.Q_MAX   # saturation exercised
