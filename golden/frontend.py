@@ -49,7 +49,8 @@ Detector (Pan-Tompkins family, on f):
   filters' group delay, 8 samples).
 
 Latency: a QRS whose m-peak is at i is emitted at sample i + 72 (or at the
-search-back moment); see :data:`LATENCY` and docs/frontend.md.
+search-back moment; peaks found during learning at sample 720); see
+:data:`LATENCY` and docs/frontend.md.
 
 ``step(state, x)`` processes one sample and returns the refined R-peak
 indices emitted at that sample; :func:`run` does a whole record with the
