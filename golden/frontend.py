@@ -12,7 +12,7 @@ Filter chain (n = sample index, zero initial state):
 1. mains notch, run-time coefficient C (``NOTCH_C60 = 256`` or ``NOTCH_C50 = 329``)
    ``u[n] = 256 x[n] - C x[n-1] + 256 x[n-2]``                       s21
    zeros at exp(+-j w0), 2 cos w0 = C / 256: exactly 60 Hz for C = 256
-   (2 cos(pi/3) = 1); 50.014 Hz for C = 329 (no integer FIR can null 50 Hz
+   (2 cos(pi/3) = 1); 50.016 Hz for C = 329 (no integer FIR can null 50 Hz
    at 360 Hz without also nulling 10 Hz, see docs/frontend.md).
 2. muscle low-pass, two cascaded 8-sample moving sums, then a floor shift
    ``s1 = sum_{k<8} u[n-k]`` (s24), ``s2 = sum_{k<8} s1[n-k]`` (s27),
