@@ -26,7 +26,10 @@ beats, mismatches, values_compared, cycles_per_beat_mean/max, the lower bound,
 beats_per_second (simulated beats per second of simulator wall time, all
 cores), beats_per_second_end_to_end (including writing, parsing and
 comparing), and the block's own figures (snn_if: the accuracy computed from
-the RTL's decisions).
+the RTL's decisions).  Beside the summary (build/bench/results/RUN.json) it writes
+the run's per-beat arrays to RUN.npz (``cycles``, ``lower_bound``, ``label``, ``pred``, those
+the block knows) and, for B=snn_eprop MODE=infer TRACE=1, the membranes of one beat from the
+RTL's trace to RUN_trace.npz (scripts/report.py draws both).
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
+
+import numpy as np  # noqa: E402
 
 import bench_core as C  # noqa: E402
 from bench_core import BenchError  # noqa: E402
@@ -116,13 +121,19 @@ def main(argv=None) -> int:
         raise BenchError(C.data_error_message(e)) from None
     finally:
         C.use_scheduler(None)
+    arrays = res.pop(C.ARRAYS_KEY, {})      # per-beat arrays: the .npz files, not the JSON line
     print(json.dumps(res))
-    if not a.corrupt_model:         # the summary, for `make report` (scripts/report.py)
+    if not a.corrupt_model:         # the summary and arrays, for `make report` (scripts/report.py)
         run = a.block if a.block == "encoder" else "_".join(
             str(x) for x in (a.block, res.get("split", a.split), res.get("mode", a.mode)) if x)
         out = ROOT / "build" / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{run}.json").write_text(json.dumps(res) + "\n")
+        for suffix in C.ARRAY_SUFFIXES:         # never leave an earlier run's arrays beside this run
+            f = out / f"{run}{suffix}.npz"
+            f.unlink(missing_ok=True)
+            if suffix in arrays:
+                np.savez(f, **arrays[suffix])
     return 0 if res["mismatches"] == 0 else 1
 
 

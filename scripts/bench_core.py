@@ -56,6 +56,29 @@ def summary(**kw) -> dict:
     return dict(kw)
 
 
+#: the key of a summary that carries its per-beat arrays to scripts/bench.py, which pops it
+#: before printing the JSON line and writes build/bench/results/RUN<suffix>.npz
+ARRAYS_KEY = "npz"
+#: the suffixes of the .npz files a bench run may write (bench.py removes the earlier run's)
+ARRAY_SUFFIXES = ("", "_trace")
+
+
+def with_arrays(res: dict, suffix: str = "", **arrays) -> dict:
+    """Attach arrays to summary ``res`` for RUN<suffix>.npz (suffix "" = the per-beat file:
+    ``cycles``, ``lower_bound``, ``label``, ``pred``, one entry per beat; "_trace" = the
+    membranes of one beat); returns ``res``.  Refuses a suffix bench.py does not write and
+    per-beat arrays of unequal length."""
+    if suffix not in ARRAY_SUFFIXES:
+        raise ValueError(f"array file suffix {suffix!r} is not one of {ARRAY_SUFFIXES}")
+    arrs = {k: np.asarray(v) for k, v in arrays.items()}
+    if suffix == "":
+        lens = {k: len(v) for k, v in arrs.items()}
+        if len(set(lens.values())) > 1:
+            raise ValueError(f"per-beat arrays of unequal length: {lens}")
+    res.setdefault(ARRAYS_KEY, {})[suffix] = arrs
+    return res
+
+
 # ------------------------------------------------------------------------ argument checks
 def pct(name: str, value) -> int:
     """IDLE_PCT / BP_PCT: an integer 0..99 (the bench testbenches' range)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_core import BUILD, build, log, run_jobs, run_sim, summary
+from bench_core import BUILD, build, log, run_jobs, run_sim, summary, with_arrays
 from golden import data as D
 from golden import encoder as G
 from golden import formats as F
@@ -169,7 +169,7 @@ def run(a):
     nspk = G.encode_beats(bs.x[idx], cfg).nspk
     per_class = {c: round(float(nspk[labels[idx] == i].mean()), 2)
                  for i, c in enumerate(D.AAMI5_CLASSES) if (labels[idx] == i).any()}
-    return summary(
+    res = summary(
         block="encoder", sim=a.sim, beats=int(len(idx)), records=len(recs),
         mismatches=int(bad.sum()), values_compared=int(sum(x[3] for x in results)),
         cycles_per_beat_mean=round(float(cyc.mean()), 2) if len(cyc) else None,
@@ -184,3 +184,7 @@ def run(a):
         spikes_per_beat_mean=round(float(nspk.mean()), 2),
         spikes_per_beat_by_class=per_class,
     )
+    if len(cyc) == len(idx):        # every record's beat registers were read: one entry per beat
+        with_arrays(res, cycles=cyc.astype(np.int64),
+                    lower_bound=np.full(len(idx), float(F.ENC_BEAT_LEN)))
+    return res

@@ -35,7 +35,7 @@ from golden import rr as RR
 from golden.metrics import class_metrics, confusion
 from verif.common import eprop as VE
 
-from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary
+from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary, with_arrays
 
 BLOCK = "snn_eprop"
 MODES = ("infer", "learn")
@@ -83,10 +83,34 @@ def s16(v):
     return v - (1 << 16) if v >> 15 else v
 
 
+def beat_membranes(g: np.ndarray, beat: int = 0):
+    """The membranes of beat ``beat`` of a run as the RTL's trace port gave them (records
+    ``g`` [n, 4]: kind, index, step, value; step = beat << 6 | t): ``u`` [T, 64] hidden
+    membranes (before reset), ``z`` [T, 64] hidden spikes, ``y`` [T, 4] output membranes;
+    None when the trace lacks one of them."""
+    t = g[:, 2] & 0x3F
+    on = (g[:, 2] >> 6) == (beat & 0x3FF)
+    out = {}
+    for name, kind, n in (("u", VE.TRC_VMEM, P.N_REC), ("y", VE.TRC_YMEM, P.N_OUT)):
+        sel = on & (g[:, 0] == kind) & (t < P.T) & (g[:, 1] < n)
+        cell = t[sel] * n + g[sel, 1]
+        if len(cell) != P.T * n or len(np.unique(cell)) != P.T * n:    # each (step, neuron) once
+            return None
+        v = np.zeros(P.T * n, np.int64)
+        v[cell] = g[sel, 3]
+        out[name] = v.reshape(P.T, n)
+    out["z"] = (out["u"] >> 16) & 1
+    for name in ("u", "y"):
+        w = out[name] & M16
+        out[name] = np.where(w >> 15, w - (1 << 16), w)
+    return out
+
+
 def check_run(xs, labels, tags, p0: P.EpropParams, out: Path, trc: Path | None, parse_trace):
     """Compare one simulation (beats in order; labels[b] None = inference) with the golden
     model.  Returns (bad [n] bool, values compared, cls [n], cycles [n], events [n],
-    errors list, final params)."""
+    errors list, final params, rtl cycles [n] (the statistics register; -1 not read),
+    membranes of beat 0 from the RTL trace (beat_membranes) or None)."""
     n = len(xs)
     p, acc = p0.copy(), P.LearnAcc.zeros()
     exp = []
@@ -128,6 +152,7 @@ def check_run(xs, labels, tags, p0: P.EpropParams, out: Path, trc: Path | None, 
         else:
             ok = False
         bad[b] = not ok
+    membranes = None
     if trc is not None:
         got = parse_trace(trc)
         want = np.concatenate([e.records for e in exp]) if exp else np.zeros((0, 4), np.int64)
@@ -136,6 +161,7 @@ def check_run(xs, labels, tags, p0: P.EpropParams, out: Path, trc: Path | None, 
             bad[:] = True
         else:
             g = np.stack(got, axis=1)
+            membranes = beat_membranes(g, 0) if n else None
             values += want.size
             if g.shape != want.shape or not np.array_equal(g, want):
                 # attribute the first difference to its beat (the step field holds beat_no)
@@ -163,7 +189,8 @@ def check_run(xs, labels, tags, p0: P.EpropParams, out: Path, trc: Path | None, 
     cls = np.array([x[0] for x in d[:n]] + [-1] * (n - len(d)), np.int64)
     cyc = np.array([e.cycles for e in exp], np.int64)
     ev = np.array([e.events for e in exp], np.int64)
-    return bad, values, cls, cyc, ev, errors, p
+    cyc_rtl = np.array([x[1] for x in st[:n]] + [-1] * (n - min(n, len(st))), np.int64)
+    return bad, values, cls, cyc, ev, errors, p, cyc_rtl, membranes
 
 
 def run(a):
@@ -300,4 +327,15 @@ def run(a):
                             if msk.any() else None})
                 off += int(msk.sum())
             res["per_record"] = per
+    # per-beat arrays, every beat of the runs in order: the RTL's cycle register, the label
+    # (N/S/V/F) of the inference beats (-1: learning beat) and the RTL decision
+    rtl_cyc = np.concatenate([x[3][7] for x in results])
+    with_arrays(res, cycles=rtl_cyc, label=np.where(inf_mask, y[allidx], -1).astype(np.int64),
+                pred=cls.astype(np.int64))
+    # the membranes of the first beat of the first run, as the RTL's trace port gave them
+    # (only when that beat matched the golden model in every value)
+    if results and len(results[0][1]) and results[0][3][8] is not None and not bad[0]:
+        mem, b = results[0][3][8], int(results[0][1][0])
+        with_arrays(res, "_trace", u=mem["u"], z=mem["z"], y=mem["y"], record=int(bs.record[b]),
+                    sample=int(bs.sample[b]), label=int(y[b]), pred=int(results[0][3][2][0]))
     return res

@@ -38,7 +38,7 @@ from golden import snn_if as S
 from golden.metrics import class_metrics, confusion
 from verif.common import eprop as VE
 
-from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary
+from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary, with_arrays
 
 BLOCK = "pipeline"
 MODES = ("infer", "learn")
@@ -257,4 +257,8 @@ def run(a):
             "sens": [None if not np.isfinite(v) else round(float(v), 6) for v in mt["sens"]],
             "ppv": [None if not np.isfinite(v) else round(float(v), 6) for v in mt["ppv"]],
             "confusion": mt["confusion"].tolist()}
-    return out
+    # per-beat arrays (every streamed beat, in record then time order): the label (N/S/V/F,
+    # -1 where not scored: before minute 5, outside the split or not N/S/V/F) and the two-stage
+    # RTL decision (-1: no stage-2 decision read).  No per-beat cycles: the bench measures the
+    # intervals between consecutive decisions, not the cycles of each beat.
+    return with_arrays(out, label=np.where(m, y[idx], -1).astype(np.int64), pred=pred.astype(np.int64))

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import bench_core as C
-from bench_core import BUILD, build, log, run_jobs, run_sim, summary
+from bench_core import BUILD, build, log, run_jobs, run_sim, summary, with_arrays
 from golden import data as D
 from golden import encoder as G
 from golden import formats as F
@@ -406,4 +406,14 @@ def run(a):
         gold = (S.run_beats(slots, banks["binary"]).cls if a.mode == "screen"
                 else S.cascade_beats(slots, banks).severity)
         res["rtl_decisions_equal_golden"] = bool(np.array_equal(gold, pred))
-    return res
+    # per-beat arrays in the order of the selected beats: the RTL's statistics-register cycles,
+    # the beat's bound (synaptic events / lanes), the label (binary or severity; -1 unscored,
+    # AAMI Q in screen mode) and the RTL decision (-1: none read)
+    lab = (labels["binary"] if a.mode == "screen" else labels["severity"])[sel]
+    arrays = {"label": lab.astype(np.int64), "pred": pred}
+    if len(cyc) == len(sel):
+        arrays["cycles"] = np.full(len(sel), -1, dtype=np.int64)
+        arrays["cycles"][pos] = cyc
+        arrays["lower_bound"] = np.full(len(sel), np.nan)
+        arrays["lower_bound"][pos] = ev / S.LANES
+    return with_arrays(res, **arrays)

@@ -12,9 +12,14 @@ Inputs (build/bench/results/, one file per bench run; RUN = block, or
 block_split_mode for snn_if, snn_eprop and pipeline):
 
 * RUN.json -- the bench's JSON summary line (what ``make bench`` prints last);
-* RUN.npz  -- per-beat arrays: ``cycles`` (int, engine cycles of every beat),
-  ``lower_bound`` (float, that beat's cycle bound), ``label`` and ``pred``
-  (int, true and RTL class of every scored beat; -1 unscored);
+* RUN.npz  -- per-beat arrays (scripts/bench.py writes them beside RUN.json):
+  ``cycles`` (int, engine cycles of every beat; -1 not read), ``lower_bound``
+  (float, that beat's cycle bound), ``label`` and ``pred`` (int, true and RTL
+  class of every beat; -1 unscored); the confusion matrix is counted from
+  label/pred when present (else taken from the JSON);
+* snn_eprop_intra_infer_trace.npz -- the TRACE=1 run's membranes of one beat
+  from the engine's trace port: ``u``/``z`` [T, 64], ``y`` [T, 4], ``record``,
+  ``sample``, ``label``, ``pred``;
 * encoder trace: the encoder bench's kept run files
   (build/bench/<sim>/encoder_runs/<record>.in/.out, ``--keep``): the stream
   words and the RTL's trace port (references) and spike stream of each sample;
@@ -147,16 +152,37 @@ def per_class(conf):
     return sens, ppv
 
 
-def fig_confusion(page, name, js, cmd):
-    acc = js.get("rtl_accuracy") or {}
+def confusion_of(arr, k):
+    """The k x k confusion matrix (rows label, columns RTL decision) of the per-beat arrays'
+    scored beats (label and pred both >= 0)."""
+    lab, pred = np.asarray(arr["label"], np.int64), np.asarray(arr["pred"], np.int64)
+    m = (lab >= 0) & (pred >= 0)
+    c = np.zeros((k, k), np.int64)
+    np.add.at(c, (lab[m], pred[m]), 1)
+    return c
+
+
+def fig_confusion(page, name, js, arr, cmd):
+    acc = js.get("rtl_accuracy") or js.get("rtl_two_stage_accuracy") or {}
     conf = acc.get("confusion")
     sec = "Confusion matrices and per-class figures (RTL decisions)"
     title = f"{name}: confusion matrix"
-    if conf is None:
-        page.missing(sec, title, cmd, "the run's JSON has no rtl_accuracy.confusion")
+    note = ""
+    if arr is not None and "label" in arr and "pred" in arr:
+        k = len(conf) if conf is not None else int(max(np.max(arr["label"]), np.max(arr["pred"]), 0)) + 1
+        c = confusion_of(arr, k)
+        note = f"drawn from {name}.npz (label, pred of every beat)"
+        if conf is not None:
+            note += ("; equal to the run's JSON confusion" if np.array_equal(c, np.asarray(conf))
+                     else "; DIFFERS from the run's JSON confusion")
+    elif conf is None:
+        page.missing(sec, title, cmd, "neither per-beat label/pred in the run's .npz nor a confusion in its JSON")
         return
-    c = np.asarray(conf)
-    classes = acc.get("classes") or [str(k) for k in range(len(c))]
+    else:
+        c = np.asarray(conf)
+        note = "from the run's JSON confusion (no per-beat label/pred in its .npz)"
+    classes = acc.get("classes") or (["N", "S", "V", "F"] if js.get("block") in ("snn_eprop", "pipeline")
+                                     and len(c) == 4 else [str(k) for k in range(len(c))])
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
     ax.imshow(c / np.maximum(c.sum(1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
     for i in range(c.shape[0]):
@@ -167,7 +193,7 @@ def fig_confusion(page, name, js, cmd):
     ax.set_xlabel("RTL decision")
     ax.set_ylabel("label")
     ax.set_title(f"{name} ({int(c.sum())} beats)")
-    page.figure(sec, title, fig, f"{name}_confusion", cmd)
+    page.figure(sec, title, fig, f"{name}_confusion", cmd, note)
 
     sens, ppv = per_class(c)
     paper = json.loads(PAPER.read_text()) if PAPER.exists() else {}
@@ -204,9 +230,11 @@ def fig_cycles(page, name, js, arr, cmd):
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     if arr is not None and "cycles" in arr:
         cyc = np.asarray(arr["cycles"])
+        cyc = cyc[cyc >= 0]                     # -1: the beat's cycles were not read
         ax.hist(cyc, bins=50, color="C0", label=f"RTL ({len(cyc)} beats)")
         if "lower_bound" in arr:
-            ax.hist(np.asarray(arr["lower_bound"]), bins=50, histtype="step", color="k", label="lower bound")
+            lbv = np.asarray(arr["lower_bound"], np.float64)
+            ax.hist(lbv[np.isfinite(lbv)], bins=50, histtype="step", color="k", label="lower bound")
         ax.set_xlabel("cycles per beat")
         ax.set_ylabel("beats")
         note = ""
@@ -218,8 +246,13 @@ def fig_cycles(page, name, js, arr, cmd):
         ax.set_ylabel("cycles per beat")
         note = (f"summary only: the histogram needs {name}.npz with a per-beat 'cycles' array "
                 f"(and 'lower_bound') in build/bench/results/")
-    if paper:
-        line = ax.axhline if arr is None or "cycles" not in arr else ax.axvline
+    hist = arr is not None and "cycles" in arr
+    if paper and hist and len(cyc) and paper > 10 * cyc.max():
+        # a line at the paper's figure would squash the histogram to one bar: named instead
+        ax.plot([], [], color="r", ls="--", lw=1, label=f"paper {paper} (off scale)")
+        note += f" Paper {paper} cycles per beat (from the run's JSON), {paper / cyc.mean():.0f} x the RTL mean."
+    elif paper:
+        line = ax.axhline if not hist else ax.axvline
         line(paper, color="r", ls="--", lw=1, label=f"paper {paper}")
         note += f" Paper {paper} cycles per beat (dashed, from the run's JSON)."
         if arr is None or "cycles" not in arr:
@@ -301,11 +334,56 @@ def fig_encoder_trace(page, js):
 
 
 def fig_membranes(page):
-    sec = "Encoder over one real beat (RTL trace port)"
-    page.missing(sec, "membranes of a few neurons over one real beat",
-                 "make bench B=snn_eprop SPLIT=intra MODE=infer BEATS=200 TRACE=1",
-                 "needs build/bench/results/snn_eprop_intra_infer_trace.npz with 'u' [T, 64] (membranes of one "
-                 "beat from the trace port), 'record' and 'sample'")
+    sec = "e-prop engine over one real beat (RTL trace port)"
+    title = "membranes of a few neurons over one real beat"
+    run = "snn_eprop_intra_infer"
+    cmd = "make bench B=snn_eprop SPLIT=intra MODE=infer BEATS=200 TRACE=1"
+    f = RESULTS / f"{run}_trace.npz"
+    js = RESULTS / f"{run}.json"
+    if js.exists():
+        cmd = command_of(json.loads(js.read_text()), cmd)
+    if not f.exists():
+        page.missing(sec, title, cmd, f"needs build/bench/results/{f.name} with 'u' [T, 64] (membranes of one "
+                     "beat from the trace port), 'record' and 'sample' (written by a TRACE=1 run)")
+        return
+    z = dict(np.load(f))
+    try:
+        u = np.asarray(z["u"])
+        if u.ndim != 2 or u.shape[1] != 64:
+            raise ValueError(f"'u' has shape {u.shape}, expected [T, 64]")
+        rec, smp = int(z["record"]), int(z["sample"])
+    except (KeyError, ValueError) as exc:
+        page.missing(sec, title, cmd, f"{_rel(f)} unreadable: {exc}")
+        return
+    spk = np.asarray(z["z"]) if "z" in z else None
+    # the six hidden neurons whose membranes move most over the beat
+    show = np.argsort(-(u.max(0) - u.min(0)), kind="stable")[:6]
+    y = np.asarray(z["y"]) if "y" in z else None
+    fig, axs = plt.subplots(2 if y is not None else 1, 1, figsize=(7, 5 if y is not None else 3),
+                            sharex=True, squeeze=False)
+    t = np.arange(u.shape[0])
+    a0 = axs[0, 0]
+    for n, j in enumerate(show):
+        a0.plot(t, u[:, j], color=f"C{n}", lw=1, label=f"hidden {j}")
+        if spk is not None:
+            on = np.flatnonzero(spk[:, j])
+            a0.plot(on, u[on, j], "v", color=f"C{n}", ms=4)
+    a0.set_ylabel("hidden membrane u (s16)")
+    a0.legend(fontsize=6, ncol=3)
+    names = ["N", "S", "V", "F"]
+    if y is not None:
+        a1 = axs[1, 0]
+        for k in range(y.shape[1]):
+            a1.plot(t, y[:, k], lw=1, label=f"output {names[k] if k < 4 else k}")
+        a1.set_ylabel("output membrane y (s16)")
+        a1.legend(fontsize=6, ncol=4)
+    axs[-1, 0].set_xlabel("timestep (5 samples each)")
+    lab = f", label {names[int(z['label'])]}" if "label" in z and 0 <= int(z["label"]) < 4 else ""
+    prd = f", RTL class {names[int(z['pred'])]}" if "pred" in z and 0 <= int(z["pred"]) < 4 else ""
+    a0.set_title(f"record {rec}, R peak at sample {smp}{lab}{prd}", fontsize=9)
+    page.figure(sec, title, fig, "eprop_membranes", cmd + "   (file " + _rel(f) + ")",
+                "membranes (before reset; triangles: spikes) as the e-prop engine's trace port gave them, "
+                "every value equal to the golden model")
 
 
 def fig_coverage(page):
@@ -349,7 +427,7 @@ def main(argv=None) -> int:
             continue
         cmd = command_of(js, default_cmd)
         if name != "encoder":
-            fig_confusion(page, name, js, cmd)
+            fig_confusion(page, name, js, arr, cmd)
         fig_cycles(page, name, js, arr, cmd)
         if js.get("mode") == "learn":
             fig_learning(page, name, js, cmd)

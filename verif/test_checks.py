@@ -26,11 +26,32 @@ def _bench(*args):
     return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
 
 
-def test_bench_encoder_matches_model():
+def test_bench_encoder_matches_model(tmp_path):
     code, res, err = _bench()
     assert code == 0 and res["mismatches"] == 0 and res["beats"] == 150, err
     assert res["values_compared"] >= 150 * (4 * 250 + 3 * 250 + 501)
     assert res["cycles_per_beat_mean"] == 250.0
+    # the same run's per-beat arrays (build/bench/results/encoder.npz): one entry per beat,
+    # agreeing with the summary, kept out of the printed JSON line; make report draws them
+    import json
+    import shutil
+
+    import numpy as np
+    results = ROOT / "build" / "bench" / "results"
+    assert "npz" not in res and json.loads((results / "encoder.json").read_text()) == res
+    z = np.load(results / "encoder.npz")
+    assert sorted(z.files) == ["cycles", "lower_bound"]
+    assert z["cycles"].shape == z["lower_bound"].shape == (res["beats"],)
+    assert z["cycles"].mean() == res["cycles_per_beat_mean"] and z["cycles"].max() == res["cycles_per_beat_max"]
+    assert (z["lower_bound"] == res["cycles_per_beat_lower_bound"]).all()
+    for f in ("encoder.json", "encoder.npz"):
+        shutil.copy(results / f, tmp_path / f)
+    r = subprocess.run([sys.executable, "scripts/report.py", "--results", str(tmp_path),
+                        "--out", str(tmp_path / "report")], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert (tmp_path / "report" / "encoder_cycles.png").stat().st_size > 0
+    assert "encoder_cycles.png" in page and "summary only" not in page    # the histogram, not the bars
 
 
 def test_bench_encoder_detects_corrupted_model():

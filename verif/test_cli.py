@@ -90,6 +90,15 @@ def test_summary_refuses_missing_keys():
             C.summary(**part)
 
 
+def test_with_arrays_refuses_unequal_beats_and_unknown_files():
+    res = C.with_arrays({}, cycles=[1, 2], pred=[0, 1])
+    assert list(res[C.ARRAYS_KEY]) == [""] and res[C.ARRAYS_KEY][""]["cycles"].tolist() == [1, 2]
+    with pytest.raises(ValueError, match="unequal length"):
+        C.with_arrays({}, cycles=[1, 2], pred=[0])
+    with pytest.raises(ValueError, match="suffix '_x'"):
+        C.with_arrays({}, "_x", u=[1])
+
+
 def test_every_bench_summary_uses_the_builder_with_every_key():
     """Every registered block module's run() returns a summary(...) call naming every key of
     SUMMARY_KEYS, and builds no summary as a dict literal (static: a block that forgets a key
