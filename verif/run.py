@@ -305,6 +305,17 @@ TESTS: dict[str, SimTest] = {
     "cnn_network_expect_fail": SimTest(
         **_CNN, testcase="CnnNetworkCorruptModelTest", data=True,
         doc="the network test (one beat) against a truncating requant model: must fail (expect_fail)"),
+    "tcn_network": SimTest(
+        **dict(_CNN, module="verif.cnn.test_tcn_network"), testcase="TcnNetworkTest$", data=True,
+        doc="the int8 CNN+TCN (golden/params/tcn, TCN_SPLIT intra|inter) on TCN_BEATS (default 3) held-out "
+            "windows through CnnIp over CocotbBus: every layer's map (causal dilated convs, residual ADDs), "
+            "CYCLES/MACS/STALLS/LEN_OUT and the decision exact against golden"),
+    "tcn_network_dilation_expect_fail": SimTest(
+        **dict(_CNN, module="verif.cnn.test_tcn_network"), testcase="TcnNetworkDilationCorruptTest", data=True,
+        doc="the TCN network test (one window) against a model that ignores dilation: must fail (expect_fail)"),
+    "tcn_network_expect_fail": SimTest(
+        **dict(_CNN, module="verif.cnn.test_tcn_network"), testcase="TcnNetworkCorruptModelTest", data=True,
+        doc="the TCN network test (one window) against a truncating requant model: must fail (expect_fail)"),
     "cnn_expect_fail": SimTest(
         **_CNN, testcase="CnnCorruptModelTest",
         doc="layer test against a truncating (not rounding) requant model: must fail (expect_fail)"),
