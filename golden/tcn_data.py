@@ -27,6 +27,15 @@ The median of the 500 window samples is subtracted (baseline), then the CNN's fi
 **one int8 step = 5 ADC units = 25 uV**, round half to even, saturated to -128..127
 (:func:`golden.cnn_data.quantize_input`'s arithmetic on the longer window).
 
+R-peak channel
+==============
+With ``channels=2`` the window has a second input channel: :data:`R_MARK` (127) at the 125 Hz
+sample of every beat annotation of the record that falls inside the window (this beat's R peak
+at :data:`R_INDEX`, the preceding ones and the next one when it is less than 0.992 s away),
+0 elsewhere: the rhythm as an impulse train, the information RR-interval features carry (taken,
+as they are in the inter-patient literature and as the windows themselves, from the MIT-BIH
+beat annotations; a deployed system takes them from its R-peak detector).
+
 Results are cached in ``<repo>/build/cache/tcn_windows_<hash>.npz``.
 """
 
@@ -50,12 +59,15 @@ R_INDEX = 375
 FS = C.FS_CNN
 UP, DOWN = C.UP, C.DOWN
 INPUT_ADC_PER_LSB = C.INPUT_ADC_PER_LSB
+#: Value of the R-peak channel at an annotated beat.
+R_MARK = 127
+CHANNELS = (1, 2)
 
 N_CLASSES = C.N_CLASSES
 CLASSES = C.CLASSES
 SPLITS = C.SPLITS
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 class TcnDataError(ValueError):
@@ -100,11 +112,24 @@ def quantize_windows(win) -> np.ndarray:
     return np.clip(np.rint(d / INPUT_ADC_PER_LSB), -128, 127).astype(np.int8)
 
 
+def r_peak_channel(r125_beats, r125_all) -> np.ndarray:
+    """int8 [N, WIN_LEN]: R_MARK where a beat annotation (125 Hz samples ``r125_all``, sorted)
+    falls in the window of each beat ``r125_beats``, 0 elsewhere."""
+    rb = np.asarray(r125_beats, dtype=np.int64)
+    ra = np.sort(np.asarray(r125_all, dtype=np.int64))
+    out = np.zeros((len(rb), WIN_LEN), dtype=np.int8)
+    lo = np.searchsorted(ra, rb - R_INDEX, side="left")
+    hi = np.searchsorted(ra, rb - R_INDEX + WIN_LEN, side="left")
+    for i, (a, b) in enumerate(zip(lo, hi)):
+        out[i, ra[a:b] - rb[i] + R_INDEX] = R_MARK
+    return out
+
+
 @dataclass
 class TcnWindows:
     """int8 windows with the CNN beats' labels and provenance."""
 
-    x: np.ndarray        # int8 [N, WIN_LEN]
+    x: np.ndarray        # int8 [N, channels, WIN_LEN] (channel 1: the R-peak marks)
     y: np.ndarray        # int64 [N] AAMI5 class
     record: np.ndarray   # int16 [N]
     sample: np.ndarray   # int64 [N] R-peak sample at 360 Hz
@@ -117,8 +142,11 @@ class TcnWindows:
         return TcnWindows(self.x[idx], self.y[idx], self.record[idx], self.sample[idx])
 
 
-def load_tcn_windows(records=None, cache: bool = True, cache_dir=None) -> TcnWindows:
-    """The TCN windows of the MIT-BIH records (default all 48), in the CNN beats' order."""
+def load_tcn_windows(records=None, channels: int = 2, cache: bool = True, cache_dir=None) -> TcnWindows:
+    """The TCN windows of the MIT-BIH records (default all 48), in the CNN beats' order:
+    x [N, channels, WIN_LEN]; channels 1 (the ECG) or 2 (and the R-peak marks)."""
+    if channels not in CHANNELS:
+        raise TcnDataError(f"channels must be one of {CHANNELS}, got {channels!r}")
     records = tuple(str(r) for r in (D.MITDB_RECORDS if records is None else records))
     bs = D.load_beats(records=records, pre=C.PRE_360, post=C.POST_360, cache=cache,
                       cache_dir=cache_dir)
@@ -135,18 +163,21 @@ def load_tcn_windows(records=None, cache: bool = True, cache_dir=None) -> TcnWin
         path = cdir / f"tcn_windows_{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
         try:
             with np.load(path, allow_pickle=False) as z:
-                if str(z["key"]) == key and z["x"].shape == (len(bs), WIN_LEN):
-                    return TcnWindows(z["x"], y, bs.record, bs.sample)
+                if str(z["key"]) == key and z["x"].shape == (len(bs), 2, WIN_LEN):
+                    return TcnWindows(z["x"][:, :channels].copy(), y, bs.record, bs.sample)
         except Exception:
             pass
-    x = np.zeros((len(bs), WIN_LEN), dtype=np.int8)
+    x = np.zeros((len(bs), 2, WIN_LEN), dtype=np.int8)
     for name in records:
         sel = np.flatnonzero(bs.record == D._record_number(name))
         if sel.size == 0:
             continue
         rec = D.read_record(name)
         sig = resample_record(rec.signal)
-        x[sel] = quantize_windows(cut_windows(sig, r_index_125(bs.sample[sel])))
+        rb = r_index_125(bs.sample[sel])
+        x[sel, 0] = quantize_windows(cut_windows(sig, rb))
+        beats = np.isin(np.asarray(rec.ann_symbol, dtype=str), D.BEAT_SYMBOLS)
+        x[sel, 1] = r_peak_channel(rb, r_index_125(np.asarray(rec.ann_sample)[beats]))
     if cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +187,7 @@ def load_tcn_windows(records=None, cache: bool = True, cache_dir=None) -> TcnWin
             os.replace(tmp, path)
         except OSError:
             pass
-    return TcnWindows(x, y, bs.record, bs.sample)
+    return TcnWindows(x[:, :channels].copy(), y, bs.record, bs.sample)
 
 
 def split_indices(w: TcnWindows, split: str):

@@ -13,8 +13,8 @@ An image is one JSON object written by ``scripts/train_tcn.py`` (docs/tcn.md):
   (0..47) per output channel, ``stride``, ``dilation`` and ``pad`` (``valid``, ``same``,
   ``causal``); ``dense`` has ``w`` ``[cout][cin]`` (the channel-major flatten of its input map),
   ``bias``, ``M``, ``S``; ``maxpool`` has ``kernel`` and ``stride``.
-* ``input``: the window format (golden/tcn_data.py: 500 int8 samples at 125 Hz, the R peak at
-  375, 5 ADC units per step).
+* ``input``: the window format (golden/tcn_data.py: ``channels`` x 500 int8 samples at 125 Hz,
+  the R peak at 375, 5 ADC units per step; channel 1, when there are two, the R-peak marks).
 * ``classes``, ``split``, ``seed``, ``command``, ``arch`` (the widths), ``training``.
 
 The integer arithmetic is golden/cnn.py's (:func:`to_layers` gives its ``Layer`` objects for
@@ -86,7 +86,7 @@ def to_layers(image: dict) -> list:
         raise TcnImageError("image must be a JSON object with a non-empty 'layers' list")
     net = [_layer(i, d) for i, d in enumerate(image["layers"])]
     shapes = []
-    in_shape = (1, int(image.get("input", {}).get("len", T.WIN_LEN)))
+    in_shape = input_shape(image)
     for i, layer in enumerate(net):
         try:
             a, b = G.layer_sources(net, i)
@@ -112,6 +112,15 @@ def to_layers(image: dict) -> list:
     if shapes[-1] != (len(classes), 1):
         raise TcnImageError(f"the last layer gives {shapes[-1]} outputs, want ({len(classes)}, 1)")
     return net
+
+
+def input_shape(image: dict) -> tuple:
+    """(channels, length) of the image's input map."""
+    inp = image.get("input", {}) if isinstance(image, dict) else {}
+    c, n = inp.get("channels", 1), inp.get("len", T.WIN_LEN)
+    if c not in T.CHANNELS or not isinstance(n, int) or n < 1:
+        raise TcnImageError(f"input must be {T.CHANNELS} channels of a positive length, got {c} x {n}")
+    return (int(c), int(n))
 
 
 def check_image(image: dict) -> dict:
@@ -145,13 +154,15 @@ def save_image(image: dict, path) -> Path:
 
 def _windows(x) -> np.ndarray:
     x = np.asarray(x)
-    if x.ndim != 2 or x.dtype != np.int8:
-        raise TcnImageError(f"windows must be int8 [N, L], got {x.dtype} {x.shape}")
+    if x.ndim == 2:
+        x = x[:, None, :]
+    if x.ndim != 3 or x.dtype != np.int8:
+        raise TcnImageError(f"windows must be int8 [N, C, L] (or [N, L]), got {x.dtype} {x.shape}")
     return x
 
 
 def run_layers(image_or_net, x) -> list:
-    """Every layer's int8 output for int8 windows ``x`` [N, L]: a list over layers of arrays
+    """Every layer's int8 output for int8 windows ``x`` [N, C, L]: a list over layers of arrays
     [N, C, L'] (golden/cnn.py ``run_network`` window by window)."""
     net = to_layers(image_or_net) if isinstance(image_or_net, dict) else image_or_net
     x = _windows(x)
@@ -160,7 +171,7 @@ def run_layers(image_or_net, x) -> list:
 
 
 def logits(image_or_net, x) -> np.ndarray:
-    """The int8 logits [N, classes] of int8 windows ``x`` [N, L] (golden/cnn.py)."""
+    """The int8 logits [N, classes] of int8 windows ``x`` [N, C, L] (golden/cnn.py)."""
     net = to_layers(image_or_net) if isinstance(image_or_net, dict) else image_or_net
     x = _windows(x)
     out = np.zeros((len(x), net[-1].weight.shape[0]), dtype=np.int8)
@@ -178,14 +189,16 @@ def predict(image_or_net, x) -> np.ndarray:
     return decide(logits(image_or_net, x))
 
 
-def totals(image_or_net, in_len: int = T.WIN_LEN, n_mac: int = G.Caps().n_mac) -> dict:
+def totals(image_or_net, in_shape: tuple = (2, T.WIN_LEN), n_mac: int = G.Caps().n_mac) -> dict:
     """Parameters, weight bytes, MACs per window, weight rows, quant words and the largest
     activation footprint (bytes live at once under the driver's first-fit plan) of a network."""
+    if isinstance(image_or_net, dict):
+        in_shape = input_shape(image_or_net)
     net = to_layers(image_or_net) if isinstance(image_or_net, dict) else image_or_net
     shapes, descs = [], []
     for i, layer in enumerate(net):
         a, _ = G.layer_sources(net, i)
-        d = layer.descriptor((1, in_len) if a == -1 else shapes[a])
+        d = layer.descriptor(tuple(in_shape) if a == -1 else shapes[a])
         descs.append(d)
         shapes.append((d.cout, G.len_out(d)))
     params = sum(int(l.weight.size) + int(l.bias.size) for l in net if l.weight is not None)

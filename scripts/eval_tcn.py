@@ -63,12 +63,13 @@ def resources(image: dict) -> dict:
     from driver.cnn_ip import CnnIp, MemoryBus
     from verif.cnn import cycles as CY
     net = TM.to_layers(image)
+    in_shape = TM.input_shape(image)
     caps = G.Caps()
     ip = CnnIp(MemoryBus(caps))
-    plan = ip.plan_network(net, (1, T.WIN_LEN))
-    tot = TM.totals(net, n_mac=caps.n_mac)
+    plan = ip.plan_network(net, in_shape)
+    tot = TM.totals(net, in_shape, n_mac=caps.n_mac)
     act_peak = 0
-    sizes = [T.WIN_LEN] + [c * L for c, L in plan.shapes]
+    sizes = [in_shape[0] * in_shape[1]] + [c * L for c, L in plan.shapes]
     addrs = [plan.in_addr] + [d.dst for d in plan.descs]
     act_peak = max(a + s for a, s in zip(addrs, sizes))
     cyc = [CY.cycles(d, caps.n_mac, caps) for d in plan.descs]
@@ -89,7 +90,7 @@ def resources(image: dict) -> dict:
 
 def evaluate(split: str, n: int | None = None, params_dir=None, with_cnn: bool = False) -> dict:
     image = TM.load_image(split, params_dir)
-    w = T.load_tcn_windows()
+    w = T.load_tcn_windows(channels=TM.input_shape(image)[0])
     idx = held_out(w, split, n)
     x, y = w.x[idx], w.y[idx]
     t0 = time.time()

@@ -59,12 +59,13 @@ def cnn_style(image: dict) -> list:
     out, shapes = [], []
     for i, (layer, d) in enumerate(zip(net, image["layers"])):
         a, b = G.layer_sources(net, i)
-        sa = (1, T.WIN_LEN) if a == -1 else shapes[a]
+        sa = TM.input_shape(image) if a == -1 else shapes[a]
         desc = layer.descriptor(sa)
         e = dict(d, kind=d["kind"], cin=desc.cin, cout=desc.cout, len_in=desc.len_in,
                  kernel=desc.kernel, stride=desc.stride, dilation=desc.dilation,
                  pad={G.VALID: "valid", G.SAME: "same", G.CAUSAL: "causal"}[desc.pad],
-                 relu=bool(layer.relu), a=a, b=b, len_out=G.len_out(desc))
+                 relu=bool(layer.relu), a=a, b=b, len_out=G.len_out(desc),
+                 in_ch=TM.input_shape(image)[0])
         if d["kind"] == "dense":
             e["w"] = np.asarray(d["w"], np.int64)[:, :, None].tolist()
         out.append(e)
@@ -77,7 +78,7 @@ def _out_shape(d):
 
 
 def _in_shape(layers, j):
-    return [None, 1, T.WIN_LEN] if j == -1 else _out_shape(layers[j])
+    return [None, layers[0]["in_ch"], T.WIN_LEN] if j == -1 else _out_shape(layers[j])
 
 
 def add_integer(g, d, a, b):
@@ -111,7 +112,7 @@ def build(layers: list, flavour: str, isolated_layer: int | None = None):
     accs, outs = [], []
     if isolated_layer is None:
         names = {-1: "x"}
-        inputs = [helper.make_tensor_value_info("x", TensorProto.INT8, [None, 1, T.WIN_LEN])]
+        inputs = [helper.make_tensor_value_info("x", TensorProto.INT8, _in_shape(layers, -1))]
         idx = range(len(layers))
     else:
         d = layers[isolated_layer]
@@ -165,7 +166,7 @@ def check(split: str, n: int | None, chunk: int = 500, params_dir=None, image=No
     image = image if image is not None else TM.load_image(split, params_dir)
     layers = cnn_style(image)
     net = TM.to_layers(image)
-    w = T.load_tcn_windows()
+    w = T.load_tcn_windows(channels=TM.input_shape(image)[0])
     idx = held_out(w, split, n)
     nl = len(layers)
     full = {f: CO.session(build(layers, f)) for f in ("qlinear", "integer")}
@@ -179,7 +180,7 @@ def check(split: str, n: int | None, chunk: int = 500, params_dir=None, image=No
     for c0 in range(0, len(idx), chunk):
         x = w.x[idx[c0:c0 + chunk]]
         gold = TM.run_layers(net, x)
-        xin = x[:, None, :]
+        xin = x
         q_chain = full["qlinear"].run(None, {"x": xin})[:nl]
         i_chain = full["integer"].run(None, {"x": xin})[:nl]
         any_q = np.zeros(len(x), bool)

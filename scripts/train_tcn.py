@@ -7,11 +7,12 @@
     .venv/bin/python scripts/train_tcn.py --smoke --out <dir>         # 7 records, tiny, seconds
 
 Input: 500-sample int8 windows at 125 Hz ending 0.992 s after the R peak of the beat being
-classified (golden/tcn_data.py; 3 s of history: the preceding beats and their RR intervals).
+classified (golden/tcn_data.py; 3 s of history: the preceding beats and their RR intervals),
+the ECG and (``--channels 2``, the default) the R-peak marks of the beats in the window.
 
 Network (every layer a kind the CNN IP executes, docs/cnn_contract.md):
 
-    conv0   1 -> c0, k7, causal, ReLU                      500 samples (125 Hz)
+    conv0   cin -> c0, k7, causal, ReLU                      500 samples (125 Hz)
     pool0   max 2/2                                         250
     conv1   c0 -> C, k5, stride 2, causal, ReLU             125
     pool1   max 2/2                                          62 (15.6 Hz: 64 ms per step)
@@ -86,7 +87,8 @@ N_CLASSES = T.N_CLASSES
 # The network as a list of IP layers
 # ---------------------------------------------------------------------------
 def layer_specs(arch: dict, len_in: int = T.WIN_LEN) -> list:
-    """IP layers of the network: dicts with kind, name, shapes and (for add) src/src_b."""
+    """IP layers of the network: dicts with kind, name, shapes and (for add) src/src_b
+    (arch: widths c0, c, inner and cin, the input channels, default 2)."""
     out = []
     L = len_in
 
@@ -105,7 +107,7 @@ def layer_specs(arch: dict, len_in: int = T.WIN_LEN) -> list:
         L = lo
 
     c0, c = arch["c0"], arch["c"]
-    conv("conv0", 1, c0, 7)
+    conv("conv0", arch.get("cin", 2), c0, 7)
     pool("pool0", c0)
     conv("conv1", c0, c, 5, stride=2)
     pool("pool1", c)
@@ -124,9 +126,11 @@ def layer_specs(arch: dict, len_in: int = T.WIN_LEN) -> list:
 
 
 def receptive_field(specs) -> int:
-    """Receptive field (input samples) of the last TCN step, through every conv and pool."""
+    """Receptive field (input samples) of one output step of the last residual ADD (the TCN's
+    last layer), through every conv and pool before it."""
+    last = max(i for i, d in enumerate(specs) if d["kind"] == "add")
     rf, jump = 1, 1
-    for d in specs:
+    for d in specs[:last + 1]:
         if d["kind"] == "conv1d":
             rf += (d["kernel"] - 1) * d["dilation"] * jump
             jump *= d["stride"]
@@ -185,7 +189,7 @@ class TcnNet(torch.nn.Module):
     def __init__(self, arch: dict, seed: int, dropout: float = 0.1):
         super().__init__()
         torch.manual_seed(seed)
-        self.arch = {"c0": int(arch["c0"]), "c": int(arch["c"]),
+        self.arch = {"cin": int(arch.get("cin", 2)), "c0": int(arch["c0"]), "c": int(arch["c"]),
                      "inner": tuple(int(v) for v in arch["inner"])}
         self.specs = layer_specs(self.arch)
         self.mods = torch.nn.ModuleDict()
@@ -214,9 +218,9 @@ class TcnNet(torch.nn.Module):
                 self.act_scale[qi] = self.momentum * self.act_scale[qi] + (1 - self.momentum) * v
 
     def forward(self, x):
-        """x: int8 codes as float [B, L] -> logits [B, 5] (float, at the logits' scale)."""
+        """x: int8 codes as float [B, C, L] -> logits [B, 5] (float, at the logits' scale)."""
         outs, scales = [], []
-        h0 = x.unsqueeze(1) * IN_SCALE
+        h0 = x * IN_SCALE
         qi = 0
         for i, d in enumerate(self.specs):
             src = i - 1 if d.get("src") is None else d["src"]
@@ -332,7 +336,7 @@ def prune(net: TcnNet, keep: dict, seed: int) -> TcnNet:
     ks = torch.sort(torch.topk(imp, keep["c"]).indices).values
     ki = [torch.sort(torch.topk(_l1(M[f"b{i}_a"].weight), keep["inner"][i]).indices).values
           for i in range(len(DILATIONS))]
-    small = TcnNet(keep, seed, net.dropout)
+    small = TcnNet(dict(keep, cin=net.arch["cin"]), seed, net.dropout)
     S = small.mods
     with torch.no_grad():
         def cp(name, rows, cols):
@@ -397,13 +401,15 @@ def epoch_indices(tr, y, n_per_epoch: int, rng) -> np.ndarray:
 
 
 def augment(xb: np.ndarray, rng) -> np.ndarray:
-    """Training only: gain 0.9..1.1 and a shift of -2..2 samples (edge samples repeated)."""
-    g = rng.uniform(0.9, 1.1, (len(xb), 1))
+    """Training only: ECG gain 0.9..1.1 and a shift of -2..2 samples of every channel (edge
+    samples repeated).  xb [B, C, L]."""
+    g = np.ones((len(xb), xb.shape[1], 1))
+    g[:, 0, 0] = rng.uniform(0.9, 1.1, len(xb))
     sh = rng.integers(-2, 3, len(xb))
     x = xb.astype(np.float32) * g
-    L = x.shape[1]
-    idx = np.clip(np.arange(L)[None, :] - sh[:, None], 0, L - 1)
-    x = np.take_along_axis(x, idx, axis=1)
+    L = x.shape[2]
+    idx = np.clip(np.arange(L)[None, None, :] - sh[:, None, None], 0, L - 1)
+    x = np.take_along_axis(x, np.broadcast_to(idx, x.shape), axis=2)
     return np.clip(np.round(x), -128, 127).astype(np.float32)
 
 
@@ -501,6 +507,8 @@ def main(argv=None) -> int:
                     help="class weights (n_max / n_c) ** p over the training beats, capped at 10; "
                          "default intra 0, inter 0.5")
     ap.add_argument("--val-frac", type=float, default=0.1)
+    ap.add_argument("--channels", type=int, default=2, choices=T.CHANNELS,
+                    help="input channels: 1 the ECG, 2 the ECG and the R-peak marks (default)")
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
@@ -518,7 +526,9 @@ def main(argv=None) -> int:
         print(s, flush=True)
         log_lines.append(s)
 
-    w = T.load_tcn_windows(records=SMOKE_RECORDS if args.smoke else None)
+    w = T.load_tcn_windows(records=SMOKE_RECORDS if args.smoke else None, channels=args.channels)
+    arch = {k: dict(a, cin=args.channels) for k, a in (("teacher", TEACHER), ("student", STUDENT),
+                                                       ("pruned", PRUNED))}
     tr, te = T.split_indices(w, args.split)
     rng = np.random.default_rng(args.seed)
     if args.smoke:
@@ -533,10 +543,10 @@ def main(argv=None) -> int:
     rows = []
     x_te, y_te = w.x[te], w.y[te]
 
-    teacher, info_t = fit(TcnNet(TEACHER, args.seed), w, tr, va, args, ep[0], args.lr, "teacher", log=log)
+    teacher, info_t = fit(TcnNet(arch["teacher"], args.seed), w, tr, va, args, ep[0], args.lr, "teacher", log=log)
     rows.append(stage_row("teacher", teacher, y_te, x_te, dict(training=info_t)))
     log(f"teacher: test acc {100 * rows[-1]['test']['acc']:.2f} %")
-    student, info_s = fit(TcnNet(STUDENT, args.seed + 1), w, tr, va, args, ep[1], args.lr,
+    student, info_s = fit(TcnNet(arch["student"], args.seed + 1), w, tr, va, args, ep[1], args.lr,
                           "student", teacher=teacher, log=log)
     rows.append(stage_row("student (KD)", student, y_te, x_te, dict(training=info_s)))
     log(f"student: test acc {100 * rows[-1]['test']['acc']:.2f} %")
@@ -560,8 +570,9 @@ def main(argv=None) -> int:
         "network": "CNN front end + 4 TCN residual blocks (dilations 1,2,4,8, causal), dense head",
         "split": args.split, "seed": args.seed, "command": cmd.strip(), "smoke": bool(args.smoke),
         "arch": dict(qnet.arch, inner=list(qnet.arch["inner"])),
-        "input": {"len": T.WIN_LEN, "channels": 1, "fs_hz": T.FS, "r_index": T.R_INDEX,
-                  "adc_units_per_lsb": T.INPUT_ADC_PER_LSB},
+        "input": {"len": T.WIN_LEN, "channels": args.channels, "fs_hz": T.FS, "r_index": T.R_INDEX,
+                  "adc_units_per_lsb": T.INPUT_ADC_PER_LSB,
+                  "r_mark": T.R_MARK if args.channels == 2 else None},
         "input_scale": IN_SCALE, "classes": list(T.CLASSES), "layers": layers,
     }
     net_int = TM.to_layers(image)
@@ -591,10 +602,13 @@ def main(argv=None) -> int:
     for name, net in (("teacher", teacher), ("student", student), ("pruned", pruned), ("qat", qnet)):
         for k, v in net.state_dict().items():
             sd[f"{name}/{k}"] = v.detach().cpu().numpy()
-    np.savez_compressed(out_dir / f"{args.split}_float.npz", **sd)
+    fdir = ROOT / "build" / "tcn" / "float" if out_dir == PARAMS_DIR else out_dir
+    fdir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(fdir / f"{args.split}_float.npz", **sd)      # not committed (200 KB)
     report = dict(split=args.split, seed=args.seed, command=cmd.strip(), smoke=bool(args.smoke),
                   test_beats=int(len(te)), train_beats=int(len(tr)), val_beats=int(len(va)),
-                  receptive_field_samples=receptive_field(layer_specs(STUDENT)),
+                  receptive_field_samples=receptive_field(layer_specs(arch["student"])),
+                  channels=args.channels,
                   seconds=round(time.time() - t_start, 1), stages=rows, log=log_lines)
     (out_dir / f"{args.split}_compression.json").write_text(json.dumps(report, indent=1) + "\n")
     log(f"wrote {path} and {args.split}_compression.json in {time.time() - t_start:.0f} s")

@@ -62,11 +62,13 @@ class TcnNetworkTest(E.CnnBaseTest):
         split = os.environ.get("TCN_SPLIT", "intra") or "intra"
         if split not in tcn_data.SPLITS:
             raise ValueError(f"TCN_SPLIT must be one of {tcn_data.SPLITS}, got {split!r}")
-        net = tcn_model.to_layers(tcn_model.load_image(split, os.environ.get("TCN_PARAMS_DIR") or None))
-        wins = tcn_data.load_tcn_windows()
+        image = tcn_model.load_image(split, os.environ.get("TCN_PARAMS_DIR") or None)
+        net = tcn_model.to_layers(image)
+        in_shape = tcn_model.input_shape(image)
+        wins = tcn_data.load_tcn_windows(channels=in_shape[0])
         _, test_idx = tcn_data.split_indices(wins, split)
         picked = E.pick_beats(self.knobs.rng("tcn_network"), wins.y, test_idx, n)
-        plan = ip.load_network(net, (1, tcn_data.WIN_LEN))
+        plan = ip.load_network(net, in_shape)
         exp_counters = [(CY.cycles(d, self.n_mac, self.caps), cnn.macs(d),
                          CY.stalls(d, self.n_mac, self.caps), cnn.len_out(d)) for d in plan.descs]
         exp_total = sum(c[0] for c in exp_counters)
