@@ -75,7 +75,13 @@ def resources(image: dict) -> dict:
     cyc = [CY.cycles(d, caps.n_mac, caps) for d in plan.descs]
     bound = sum(G.mac_bound_cycles(d, caps.n_mac) for d in plan.descs
                 if d.kind in (G.CONV1D, G.DENSE))
-    return {"layers": len(net), "params": tot["params"], "weight_bytes": tot["weight_bytes"],
+    per = []
+    for layer, d, c, a in zip(net, plan.descs, cyc, addrs[1:]):
+        per.append(dict(name=layer.name, kind=G.KIND_NAMES[d.kind], cin=d.cin, cout=d.cout,
+                        len_in=d.len_in, len_out=G.len_out(d), kernel=d.kernel, stride=d.stride,
+                        dilation=d.dilation, pad=G.PAD_NAMES[d.pad], macs=G.macs(d),
+                        w_rows=G.weight_rows(d, caps.n_mac), cycles=c, dst=a))
+    return {"per_layer": per, "layers": len(net), "params": tot["params"], "weight_bytes": tot["weight_bytes"],
             "bias_bytes": tot["bias_bytes"], "macs": tot["macs"],
             "w_rows": tot["w_rows"], "w_rows_cap": caps.w_rows, "q_words": tot["q_words"],
             "q_words_cap": caps.q_words, "resident": plan.resident,
@@ -151,6 +157,13 @@ def report(res: dict, log=print) -> None:
         f"({r['weight_bytes']} weight bytes + {r['bias_bytes']} bias bytes), weight rows "
         f"{r['w_rows']} / {r['w_rows_cap']}, quant words {r['q_words']} / {r['q_words_cap']} "
         f"(resident {r['resident']}), activation bytes {r['act_bytes_used']} / {r['act_bytes_cap']}")
+    log("| # | layer | kind | cin -> cout | len in -> out | K / stride / dilation / pad | MACs | "
+        "weight rows | cycles | ACT dst |")
+    log("|---|---|---|---|---|---|---|---|---|---|")
+    for j, q in enumerate(r["per_layer"]):
+        log(f"| {j} | {q['name']} | {q['kind']} | {q['cin']} -> {q['cout']} | {q['len_in']} -> "
+            f"{q['len_out']} | {q['kernel']} / {q['stride']} / {q['dilation']} / {q['pad']} | "
+            f"{q['macs']:,} | {q['w_rows']} | {q['cycles']:,} | {q['dst']} |")
     log(f"cycles per window (verif/cnn/cycles.py) {r['cycles']:,} = conv/dense {r['cycles_conv_dense']:,} "
         f"+ pool/add {r['cycles_pool_add']:,}; MAC bound {r['macs']:,} / {r['n_mac']} = "
         f"{r['mac_bound']:,} (conv/dense {r['cycles_conv_dense'] / max(r['mac_bound'], 1):.3f}x); "

@@ -57,6 +57,7 @@ import math
 import platform
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -416,7 +417,7 @@ def augment(xb: np.ndarray, rng) -> np.ndarray:
 def fit(net: TcnNet, w: T.TcnWindows, tr, va, args, epochs: int, lr: float, tag: str,
         teacher: TcnNet | None = None, log=print):
     """Train ``net`` (CE, or KD from ``teacher``); keep the best validation epoch."""
-    rng = np.random.default_rng(args.seed + hash(tag) % 1000)
+    rng = np.random.default_rng([args.seed, zlib.crc32(tag.encode())])   # not hash(): salted per process
     cw = torch.tensor(class_weights(w.y[tr], args.cw_power), dtype=torch.float32)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=args.wd)
     steps = math.ceil(len(epoch_indices(tr, w.y, args.n_per_epoch, np.random.default_rng(0)))
