@@ -39,6 +39,7 @@ help:
 	@echo "                                B=encoder | B=snn_if [SPLIT=intra|inter] [MODE=screen|cascade] [TRACE=1|0]"
 	@echo "                                B=snn_eprop [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=232,213] [TRACE=1|0]"
 	@echo "                                B=pipeline [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=208,232] [TRACE=1|0]"
+	@echo "                                B=cnn [SPLIT=intra|inter]  (the CNN IP driven by driver/cnn_ip, every layer)"
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
 	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [SCHEDULER=tcp://host:port: simulations on Dask]"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"

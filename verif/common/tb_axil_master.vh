@@ -26,8 +26,13 @@
 //
 //   `TB_AXIL_PORTS(P)  the port connections of a DUT's AXI4-Lite slave port whose signals are
 //                      named P<signal> (P = s_axil_, s2_axil_, ...) to this master; prot 0
+//   `TB_AXIL_ADDR_W    address width (define before the include; default 8)
 
-reg  [7:0]  s_axil_awaddr = 8'd0;
+`ifndef TB_AXIL_ADDR_W
+`define TB_AXIL_ADDR_W 8
+`endif
+
+reg  [`TB_AXIL_ADDR_W-1:0] s_axil_awaddr = {`TB_AXIL_ADDR_W{1'b0}};
 reg         s_axil_awvalid = 1'b0;
 wire        s_axil_awready;
 reg  [31:0] s_axil_wdata = 32'd0;
@@ -37,7 +42,7 @@ wire        s_axil_wready;
 wire [1:0]  s_axil_bresp;
 wire        s_axil_bvalid;
 reg         s_axil_bready;
-reg  [7:0]  s_axil_araddr = 8'd0;
+reg  [`TB_AXIL_ADDR_W-1:0] s_axil_araddr = {`TB_AXIL_ADDR_W{1'b0}};
 reg         s_axil_arvalid = 1'b0;
 wire        s_axil_arready;
 wire [31:0] s_axil_rdata;
@@ -120,7 +125,7 @@ endtask
 reg axil_raise;
 
 task axil_write;
-    input [7:0]  addr;
+    input [`TB_AXIL_ADDR_W-1:0] addr;
     input [31:0] data;
     begin
         s_axil_awaddr  <= addr;
@@ -134,7 +139,7 @@ task axil_write;
 endtask
 
 task axil_read;
-    input [7:0] addr;
+    input [`TB_AXIL_ADDR_W-1:0] addr;
     begin
         s_axil_araddr  <= addr;
         s_axil_arvalid <= 1'b1;
