@@ -3,6 +3,7 @@
 every layer's output map compared with the golden model.
 
     make bench B=cnn SPLIT=intra|inter [BEATS=N|all] [SIM=verilator|icarus] [SEED=n]
+    CNN_N_MAC=8 make bench B=cnn ...        # the IP built with another N_MAC (default 3)
 
 The trained image of the split (golden/params/cnn/<split>.json: intra trained on the
 intra-patient training beats, inter on DS1) runs on the beats of its test split (the intra
@@ -39,6 +40,7 @@ scripts/bench.py.
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import tempfile
 import time
@@ -62,7 +64,7 @@ CORRUPT = "requant shift S - 1 of output channel 0 of the first convolution"
 
 CNN_TB = "verif/cnn/tb_cnn_engine_bench.v"
 CNN_TOP = "tb_cnn_engine_bench"
-N_MAC = R.DEF_N_MAC
+N_MAC_LEGAL = tuple(n for n in range(1, 17) if not ((n + 3) // 4) & ((n + 3) // 4 - 1))
 CHUNK = 200                  # beats per simulation (the network is loaded once per simulation)
 PAPER_MS = (1.8, 2.2)        # Fradi et al.: ms per beat at 100 MHz, IP and ARM together
 OP_WRITE, OP_READ, OP_WAIT, OP_MARK = 0, 1, 2, 3
@@ -175,7 +177,20 @@ def corrupt(net: list) -> list:
     return bad
 
 
+def n_mac_knob() -> int:
+    """CNN_N_MAC (environment, as the cocotb tests' CNN_* knobs): the IP's N_MAC, default 3."""
+    v = os.environ.get("CNN_N_MAC", "").strip()
+    if not v:
+        return R.DEF_N_MAC
+    if not v.isdigit() or int(v) not in N_MAC_LEGAL:
+        raise C.BenchError(f"CNN_N_MAC must be one of {', '.join(map(str, N_MAC_LEGAL))} "
+                           f"(1..16 with ceil(N_MAC/4) a power of 2), got {v!r}")
+    return int(v)
+
+
 def run(a):
+    N_MAC = n_mac_knob()
+    caps = cnn.Caps(n_mac=N_MAC)
     image = cnn_model.load_image(a.split)
     net = cnn_model.to_layers(image)
     model_net = corrupt(net) if a.corrupt_model else net
@@ -188,15 +203,16 @@ def run(a):
         sel = np.sort(rng.choice(test_idx, size=min(int(a.beats), len(test_idx)), replace=False))
     n = len(sel)
     # expected counters of every layer (the same for every beat): verif/cnn/cycles.py, golden
-    plan0 = CnnIp(MemoryBus()).plan_network(net, (1, cnn_data.BEAT_LEN))
-    exp_counters = [(CY.cycles(d, N_MAC), cnn.macs(d), CY.stalls(d, N_MAC), cnn.len_out(d)) for d in plan0.descs]
+    plan0 = CnnIp(MemoryBus(caps)).plan_network(net, (1, cnn_data.BEAT_LEN))
+    exp_counters = [(CY.cycles(d, N_MAC, caps), cnn.macs(d), CY.stalls(d, N_MAC, caps), cnn.len_out(d))
+                    for d in plan0.descs]
     exp_compute = sum(c[0] for c in exp_counters)
     macs = sum(c[1] for c in exp_counters)
     map_bytes = sum(int(np.prod(s)) for s in plan0.shapes)
     chunks = [sel[i:i + CHUNK] for i in range(0, n, CHUNK)]
     log(f"cnn: {n} beats of the {a.split} test split ({len(test_idx)}), image {a.split} "
         f"({len(net)} layers, {macs} MACs per beat), sim {a.sim}, N_MAC {N_MAC}, "
-        f"{len(chunks)} simulations of <= {CHUNK} beats")
+        f"{len(chunks)} simulations of <= {CHUNK} beats, weights resident {plan0.resident}")
     t_build = time.time()
     exe = build(a.sim, CNN_TOP, "rtl/cnn/cnn_engine.f", CNN_TB, params={"N_MAC": N_MAC},
                 tag=f"{CNN_TOP}_n{N_MAC}")
@@ -207,7 +223,7 @@ def run(a):
     def one(job):
         j, idx = job
         x = bt.x[idx]
-        rec = RecordingBus(MemoryBus(busy_accesses=0))
+        rec = RecordingBus(MemoryBus(caps, busy_accesses=0))
         for _ in drive(rec, net, x):
             pass
         inp, out = work / f"{j}.in", work / f"{j}.out"
@@ -289,7 +305,7 @@ def run(a):
         return None if v is None or not np.isfinite(v) else round(float(v), k)
     res = summary(
         block="cnn", sim=a.sim, split=a.split, image=f"golden/params/cnn/{a.split}.json",
-        beats=int(n), test_split_beats=int(len(test_idx)), n_mac=N_MAC,
+        beats=int(n), test_split_beats=int(len(test_idx)), n_mac=N_MAC, weights_resident=plan0.resident,
         mismatches=int(bad.sum()), values_compared=int(sum(r[5] for r in results)),
         layer_maps_compared=int(n * len(net)), values_per_beat=int(map_bytes + 4 * len(net) + 1),
         cycles_per_beat_mean=rnd(compute.mean()) if (compute >= 0).all() and n else None,
