@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_axil_master.vh -- AXI4-Lite master of the plain-Verilog bench testbenches (tb_if_engine_bench,
+// tb_cnn_engine_bench,
 // tb_eprop_bench, tb_pipeline_bench), one access at a time.  Included in the bench module after
 // tb_bench.vh and before the DUT, whose AXI4-Lite slave port is connected to the s_axil_*
 // signals declared here with `TB_AXIL_PORTS.  The benches run
