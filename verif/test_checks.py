@@ -111,6 +111,31 @@ def test_bench_snn_eprop_detects_corrupted_model():
     assert code == 1 and res["mismatches"] > 10
 
 
+def _bench_cnn(*args):
+    """Intra-test beats through the CNN IP driven by the host driver's transaction script
+    (scripts/bench_cnn.py): every layer's map, counters and decision compared."""
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "cnn", "--sim", "verilator",
+                        "--split", "intra", *args], cwd=ROOT, capture_output=True, text=True)
+    import json
+    return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def test_bench_cnn_matches_model():
+    code, res, err = _bench_cnn("--beats", "6")
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 6, err
+    # every byte of the 14 layer maps, 4 counters per layer and the decision, of every beat
+    assert res["values_per_beat"] == 14018 and res["values_compared"] == 6 * res["values_per_beat"]
+    assert res["cycles_per_beat_mean"] == res["cycles_per_beat_model"]       # verif/cnn/cycles.py
+    assert res["cycles_per_beat_with_host_mean"] > res["cycles_per_beat_mean"] > res["cycles_per_beat_lower_bound"]
+    assert res["rtl_accuracy"]["beats_scored"] == 6
+
+
+def test_bench_cnn_detects_corrupted_model():
+    """The comparison must fail when the golden model is wrong (S - 1 in one channel)."""
+    code, res, _ = _bench_cnn("--beats", "2", "--corrupt-model")
+    assert code == 1 and res["mismatches"] == 2
+
+
 TIMING_KEYS = {"beats_per_second", "sim_cycles_per_second", "beats_per_second_end_to_end", "wall_seconds"}
 
 

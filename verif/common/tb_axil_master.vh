@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_axil_master.vh -- AXI4-Lite master of the plain-Verilog bench testbenches (tb_if_engine_bench,
+// tb_cnn_engine_bench,
 // tb_eprop_bench, tb_pipeline_bench), one access at a time.  Included in the bench module after
 // tb_bench.vh and before the DUT, whose AXI4-Lite slave port is connected to the s_axil_*
 // signals declared here with `TB_AXIL_PORTS.  The benches run
@@ -26,8 +27,13 @@
 //
 //   `TB_AXIL_PORTS(P)  the port connections of a DUT's AXI4-Lite slave port whose signals are
 //                      named P<signal> (P = s_axil_, s2_axil_, ...) to this master; prot 0
+//   `TB_AXIL_ADDR_W    address width (define before the include; default 8)
 
-reg  [7:0]  s_axil_awaddr = 8'd0;
+`ifndef TB_AXIL_ADDR_W
+`define TB_AXIL_ADDR_W 8
+`endif
+
+reg  [`TB_AXIL_ADDR_W-1:0] s_axil_awaddr = {`TB_AXIL_ADDR_W{1'b0}};
 reg         s_axil_awvalid = 1'b0;
 wire        s_axil_awready;
 reg  [31:0] s_axil_wdata = 32'd0;
@@ -37,7 +43,7 @@ wire        s_axil_wready;
 wire [1:0]  s_axil_bresp;
 wire        s_axil_bvalid;
 reg         s_axil_bready;
-reg  [7:0]  s_axil_araddr = 8'd0;
+reg  [`TB_AXIL_ADDR_W-1:0] s_axil_araddr = {`TB_AXIL_ADDR_W{1'b0}};
 reg         s_axil_arvalid = 1'b0;
 wire        s_axil_arready;
 wire [31:0] s_axil_rdata;
@@ -120,7 +126,7 @@ endtask
 reg axil_raise;
 
 task axil_write;
-    input [7:0]  addr;
+    input [`TB_AXIL_ADDR_W-1:0] addr;
     input [31:0] data;
     begin
         s_axil_awaddr  <= addr;
@@ -134,7 +140,7 @@ task axil_write;
 endtask
 
 task axil_read;
-    input [7:0] addr;
+    input [`TB_AXIL_ADDR_W-1:0] addr;
     begin
         s_axil_araddr  <= addr;
         s_axil_arvalid <= 1'b1;
