@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// fe_delay -- a DEPTH-sample delay line with a zero initial state, written so that synthesis maps
+// the storage to block or distributed RAM (one write port, one synchronous read port, no reset on
+// the array).  On every push, din is stored and dout is the value pushed DEPTH pushes earlier, or
+// 0 while fewer than DEPTH values have been pushed since reset: the fill counter masks whatever
+// the (unreset) array held before, so a reset mid-stream restarts the line from zeros.
+// dout is valid in every cycle (it is what the next push will return), combinationally from the
+// read register: the read address is the oldest slot, read one cycle ahead, and a push reads the
+// slot after the one it writes, so read and write never meet on one address.  Latency: none
+// beyond the DEPTH pushes; throughput one push per clock.
+
+module fe_delay #(
+    // word width
+    parameter W     = 16,
+    // delay in pushes (>= 2)
+    parameter DEPTH = 8,
+    // address width
+    parameter AW    = $clog2(DEPTH)
+) (
+    input  wire         clk,
+    input  wire         rst,
+    input  wire         push,
+    input  wire [W-1:0] din,
+    output wire [W-1:0] dout
+);
+
+`ifndef SYNTHESIS
+initial begin
+    if (DEPTH < 2) begin
+        $error("fe_delay: DEPTH=%0d must be >= 2", DEPTH);
+        $finish;
+    end
+    if (AW != $clog2(DEPTH)) begin
+        $error("fe_delay: AW=%0d must be clog2(DEPTH)=%0d", AW, $clog2(DEPTH));
+        $finish;
+    end
+end
+`endif
+
+localparam integer      LAST_I = DEPTH - 1;
+localparam [AW-1:0]     LAST   = LAST_I[AW-1:0];
+localparam integer      FILL_W = AW + 1;
+localparam integer      DEPTH_I = DEPTH;
+localparam [FILL_W-1:0] FULL   = DEPTH_I[FILL_W-1:0];
+
+reg [W-1:0]      mem [0:DEPTH-1];
+reg [AW-1:0]     ptr_reg;                         // oldest slot = the next one written
+reg [FILL_W-1:0] fill_reg;                        // pushes since reset, saturating at DEPTH
+reg [W-1:0]      rdata_reg;
+
+wire [AW-1:0] ptr_inc  = (ptr_reg == LAST) ? {AW{1'b0}} : ptr_reg + 1'b1;
+wire [AW-1:0] ptr_next = push ? ptr_inc : ptr_reg;
+
+always @(posedge clk) begin
+    if (push) begin
+        mem[ptr_reg] <= din;
+    end
+    rdata_reg <= mem[ptr_next];
+end
+
+always @(posedge clk) begin
+    if (rst) begin
+        ptr_reg  <= {AW{1'b0}};
+        fill_reg <= {FILL_W{1'b0}};
+    end else begin
+        ptr_reg <= ptr_next;
+        if (push && fill_reg != FULL) begin
+            fill_reg <= fill_reg + 1'b1;
+        end
+    end
+end
+
+assign dout = (fill_reg == FULL) ? rdata_reg : {W{1'b0}};
+
+endmodule
+
+`resetall
