@@ -104,7 +104,7 @@ TESTS: dict[str, SimTest] = {
     "frontend": SimTest(**_FE, testcase="Frontend(Regression|Mains)Test", umbrella=True,
                         data=True, doc="the front-end tests with the trace port"),
     "frontend_regress": SimTest(**_FE, testcase="FrontendRegressionTest", data=True,
-                                doc="20 s of records 105, 108, 203 (noisy): every f/base/d/b/m, decision and "
+                                doc="12 s of records 203, 232, 108, 105 (noisy): every f/base/d/b/m, decision and "
                                     "peak exact; idle, back-pressure, a mid-record reset, out-of-range words"),
     "frontend_mains": SimTest(**_FE, testcase="FrontendMainsTest", smoke=True, data=True,
                               doc="50 Hz and 60 Hz via CTRL + CMD.RESTART, CLR_STATS, error responses"),

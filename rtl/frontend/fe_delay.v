@@ -8,15 +8,16 @@
 // the array).  On every push, din is stored and dout is the value pushed DEPTH pushes earlier, or
 // 0 while fewer than DEPTH values have been pushed since reset: the fill counter masks whatever
 // the (unreset) array held before, so a reset mid-stream restarts the line from zeros.
-// dout is valid in every cycle (it is what the next push will return), combinationally from the
-// read register: the read address is the oldest slot, read one cycle ahead, and a push reads the
-// slot after the one it writes, so read and write never meet on one address.  Latency: none
+// dout is valid in every cycle (it is what the next push will return) and comes from a register:
+// the RAM reads the slot after the oldest in every cycle, and a push moves that word into dout,
+// so the RAM's output drives only a register (block RAM clock-to-out stays off the datapath) and
+// a read never meets the write of the same cycle (DEPTH >= 3).  Latency: none
 // beyond the DEPTH pushes; throughput one push per clock.
 
 module fe_delay #(
     // word width
     parameter W     = 16,
-    // delay in pushes (>= 2)
+    // delay in pushes (>= 3)
     parameter DEPTH = 8,
     // address width
     parameter AW    = $clog2(DEPTH)
@@ -30,8 +31,8 @@ module fe_delay #(
 
 `ifndef SYNTHESIS
 initial begin
-    if (DEPTH < 2) begin
-        $error("fe_delay: DEPTH=%0d must be >= 2", DEPTH);
+    if (DEPTH < 3) begin
+        $error("fe_delay: DEPTH=%0d must be >= 3", DEPTH);
         $finish;
     end
     if (AW != $clog2(DEPTH)) begin
@@ -50,31 +51,37 @@ localparam [FILL_W-1:0] FULL   = DEPTH_I[FILL_W-1:0];
 reg [W-1:0]      mem [0:DEPTH-1];
 reg [AW-1:0]     ptr_reg;                         // oldest slot = the next one written
 reg [FILL_W-1:0] fill_reg;                        // pushes since reset, saturating at DEPTH
-reg [W-1:0]      rdata_reg;
+reg [W-1:0]      rdata_reg;                       // mem[ptr + 1], read every cycle
+reg [W-1:0]      dout_reg;                        // the oldest value (0 until DEPTH pushes)
 
-wire [AW-1:0] ptr_inc  = (ptr_reg == LAST) ? {AW{1'b0}} : ptr_reg + 1'b1;
-wire [AW-1:0] ptr_next = push ? ptr_inc : ptr_reg;
+wire [AW-1:0]     ptr_inc   = (ptr_reg == LAST) ? {AW{1'b0}} : ptr_reg + 1'b1;
+wire [AW-1:0]     ptr_next  = push ? ptr_inc : ptr_reg;
+wire [AW-1:0]     ptr_next1 = (ptr_next == LAST) ? {AW{1'b0}} : ptr_next + 1'b1;
+wire [FILL_W-1:0] fill_next = (push && fill_reg != FULL) ? fill_reg + 1'b1 : fill_reg;
 
+// the slot after the oldest is read one cycle ahead, so the RAM's output feeds only dout_reg
 always @(posedge clk) begin
     if (push) begin
         mem[ptr_reg] <= din;
     end
-    rdata_reg <= mem[ptr_next];
+    rdata_reg <= mem[ptr_next1];
 end
 
 always @(posedge clk) begin
     if (rst) begin
         ptr_reg  <= {AW{1'b0}};
         fill_reg <= {FILL_W{1'b0}};
+        dout_reg <= {W{1'b0}};
     end else begin
-        ptr_reg <= ptr_next;
-        if (push && fill_reg != FULL) begin
-            fill_reg <= fill_reg + 1'b1;
+        ptr_reg  <= ptr_next;
+        fill_reg <= fill_next;
+        if (push) begin
+            dout_reg <= (fill_next == FULL) ? rdata_reg : {W{1'b0}};
         end
     end
 end
 
-assign dout = (fill_reg == FULL) ? rdata_reg : {W{1'b0}};
+assign dout = dout_reg;
 
 endmodule
 

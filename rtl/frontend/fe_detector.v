@@ -8,15 +8,22 @@
 // (docs/frontend.md "Detector"): a peak tracker on m with a 72-sample hold (refractory period),
 // 2 s learning, adaptive thresholds SPK/NPK, the T-wave rule, overdue halving, search-back, and
 // the refinement of the position to the largest abs(f[k] - base) over [i-50, i-5].
-// One sample per clock (in_valid && in_ready) when no m peak is declared.  A declaration takes
-// the refinement scan (one ring read per k, pipelined) and one cycle per decision, during which
-// in_ready is low: ST_IN -> ST_SCAN (47 cycles for the 46-sample window) -> ST_POST -> ST_DCLS ->
-// ST_SB, 51 cycles in all; at sample LEARN (720) ST_LINIT and one ST_LCLS cycle per buffered
-// learning peak (at most 16) come before ST_DCLS (worst case 68 cycles for that sample).  Every
-// state waits while go is low (the peak output register or the trace FIFO is full).
-// Outputs: pk_valid (held until pk_ready: it is the peak stream's register) with a detected R peak (refined position in input time,
-// RR since the previous peak, kind, the sample of emission); dec_valid pulses with every decision
-// (code/flags as golden/frontend.py DEC_*, the peak level p, the sample n).
+// One sample per clock (in_valid && in_ready) while no m peak is declared; in_ready is low while
+// the detector works on a sample (busy), in these states (cycles):
+//   declared m peak:  ST_SCAN (50: 46 ring reads, 3 pipeline stages, 1) -> ST_POST (1); during
+//                     learning that is all (51); after it ST_CLS1, ST_CLS2, ST_GAP1, ST_GAP2,
+//                     ST_SB follow (56 in all)
+//   sample LEARN:     ST_LINIT, ST_GAP1, ST_GAP2, then per buffered learning peak (at most 16)
+//                     ST_CLS1, ST_CLS2, ST_GAP1, ST_GAP2, then ST_SB (4 + 4 per peak, + 55 with
+//                     a declaration: 123 at most)
+//   search-back QRS:  ST_SBACC (1), from ST_IN or ST_SB
+// The thresholds TH1/TH2, the search-back limit and the derived deadlines are registers updated
+// from SPK/NPK/RR/last QRS every cycle; the two ST_GAP cycles let them settle after a change
+// before the next decision reads them.  Every state waits while go is low (the peak output
+// register or the trace FIFO is full).
+// Outputs: pk_valid (held until pk_ready: it is the peak stream's register) with a detected R
+// peak (refined position in input time, RR since the previous peak, kind, sample of emission);
+// dec_valid pulses with every decision (code/flags as golden/frontend.py DEC_*, level p, n).
 
 module fe_detector #(
     parameter F_W    = `ECG_FE_F_W,      // f and base
@@ -97,23 +104,25 @@ localparam integer RB_AW     = 7;                         // f ring: 128 >= PEAK
 localparam integer LI_W      = 10;                        // learning-phase indices (< LEARN)
 localparam integer SN_W      = N_W + 1;                   // signed sample index (scan bounds)
 
-localparam [6:0]      SB_NUM7  = SB_NUM[6:0];
-localparam [N_W-1:0]  N_LEARN  = LEARN;
-localparam [N_W-1:0]  N_HOLD   = PEAK_HOLD;
-localparam [N_W-1:0]  N_SETTLE = SETTLE;
-localparam [N_W-1:0]  N_TWAVE  = TWAVE;
-localparam [N_W-1:0]  N_RRMAX  = {{(N_W-RR_W){1'b0}}, {RR_W{1'b1}}};
-localparam integer    RRA_INIT_I = RR_INIT << RRA_SH;
+localparam [6:0]       SB_NUM7  = SB_NUM[6:0];
+localparam [N_W-1:0]   N_LEARN  = LEARN;
+localparam [N_W-1:0]   N_HOLD   = PEAK_HOLD;
+localparam [N_W-1:0]   N_SETTLE = SETTLE;
+localparam [N_W-1:0]   N_TWAVE  = TWAVE;
+localparam integer     RRA_INIT_I = RR_INIT << RRA_SH;
 localparam [RRA_W-1:0] RRA_INIT = RRA_INIT_I[RRA_W-1:0];
-localparam [RR_W-1:0] RR_SAT   = {RR_W{1'b1}};
+localparam [RR_W-1:0]  RR_SAT   = {RR_W{1'b1}};
 
 localparam [3:0] ST_IN    = 4'd0,   // accept a sample
                  ST_SCAN  = 4'd1,   // refinement scan of a declared peak
                  ST_POST  = 4'd2,   // position done: buffer (learning) or dispatch
                  ST_LINIT = 4'd3,   // sample LEARN: SPK, NPK from the learning statistics
-                 ST_LCLS  = 4'd4,   // classify one buffered learning peak
-                 ST_DCLS  = 4'd5,   // classify the declared peak
-                 ST_SB    = 4'd6;   // search-back check, end of the sample
+                 ST_CLS1  = 4'd4,   // classify a peak: the comparisons
+                 ST_CLS2  = 4'd5,   // classify a peak: the updates (a QRS or noise)
+                 ST_GAP1  = 4'd6,   // thresholds and limits settle (two cycles)
+                 ST_GAP2  = 4'd7,
+                 ST_SB    = 4'd8,   // search-back check, end of the sample
+                 ST_SBACC = 4'd9;   // the search-back candidate taken as a QRS, end of the sample
 
 localparam [7:0] DEC_LEARN_BUF  = 8'd1,
                  DEC_LEARN_DROP = 8'd2,
@@ -123,9 +132,9 @@ localparam [7:0] DEC_LEARN_BUF  = 8'd1,
                  DEC_SEARCHBACK = 8'd6;
 localparam [7:0] DEC_F_OVERDUE  = 8'd1,
                  DEC_F_LEARN    = 8'd2;
-localparam [1:0] KIND_THRESHOLD = 2'd0,
+localparam [1:0] KIND_THRESHOLD  = 2'd0,
                  KIND_SEARCHBACK = 2'd1,
-                 KIND_LEARNING  = 2'd2;
+                 KIND_LEARNING   = 2'd2;
 
 // ---------------------------------------------------------------------------------------------
 // Registers
@@ -136,6 +145,7 @@ reg  [N_W-1:0]      n_reg, n_next;
 // peak tracker
 reg  [M_W-1:0]      pk_reg, pk_next;
 reg  [N_W-1:0]      pki_reg, pki_next;
+reg  [N_W-1:0]      pkdl_reg, pkdl_next;          // pki + PEAK_HOLD: declared when n reaches it
 reg  [F_W-1:0]      pkb_reg, pkb_next;
 reg                 pkv_reg, pkv_next;
 reg  [DABS_W-1:0]   dmax_reg, dmax_next;
@@ -145,11 +155,14 @@ reg  [N_W-1:0]      di_reg, di_next;
 reg  [DABS_W-1:0]   ddm_reg, ddm_next;
 reg  [F_W-1:0]      dbase_reg, dbase_next;
 reg                 decl_reg, decl_next;          // a declared peak waits for classification
-// refinement scan
+// refinement scan: issue k, RAM out (1), register (2), abs(f - base) (3), compare
 reg  signed [SN_W-1:0] sk_reg, sk_next;           // next k to read
 reg  signed [SN_W-1:0] shi_reg, shi_next;         // last k
-reg  signed [SN_W-1:0] rk_reg, rk_next;           // k whose f is in the read register
-reg                 rv_reg, rv_next;              // the read register holds f[rk]
+reg  signed [SN_W-1:0] rk1_reg, rk2_reg, rk3_reg; // k of each pipeline stage
+reg                 rv1_reg, rv2_reg, rv3_reg;    // the stage holds a k
+reg                 rv1_next;
+reg  [F_W-1:0]      rq2_reg;                      // f[rk2]
+reg  [F_W:0]        rabs3_reg;                    // abs(f[rk3] - base)
 reg  signed [SN_W-1:0] bk_reg, bk_next;           // best k so far
 reg  [F_W:0]        bv_reg, bv_next;              // its abs(f - base)
 reg                 bh_reg, bh_next;              // a best exists
@@ -162,17 +175,35 @@ reg                 lastv_reg, lastv_next;
 reg  [DABS_W-1:0]   ldm_reg, ldm_next;            // its largest abs(d)
 reg  [1:0]          nqrs_reg, nqrs_next;          // QRS count, saturating at 2
 reg  [RRA_W-1:0]    rra_reg, rra_next;
+// derived every cycle from the levels (valid two cycles after a change)
+reg  [M_W-1:0]      th1_reg, th2_reg;
+reg  [N_W-1:0]      sblim_reg;                    // RR_avg * 53 / 32
+reg  [N_W-1:0]      dl_reg;                       // last + sblim: overdue when n > dl
+reg  [N_W-1:0]      twin_reg;                     // last + TWAVE: T-wave window when i < twin
 // search-back candidate
 reg  [M_W-1:0]      sbp_reg, sbp_next;
 reg  [N_W-1:0]      sbi_reg, sbi_next;
 reg                 sbv_reg, sbv_next;
 reg  [DABS_W-1:0]   sbd_reg, sbd_next;
 reg  [N_W-1:0]      sbpos_reg, sbpos_next;
+// the peak being classified (ST_CLS1 -> ST_CLS2) or accepted (-> ST_SBACC)
+reg  [M_W-1:0]      cp_reg, cp_next;              // p
+reg  [M_W-1:0]      cpc_reg, cpc_next;            // p clipped to 2 SPK
+reg  [N_W-1:0]      ci_reg, ci_next;
+reg  [DABS_W-1:0]   cd_reg, cd_next;
+reg  [N_W-1:0]      cpos_reg, cpos_next;
+reg  [RR_W-1:0]     crr_reg, crr_next;            // min(i - last, RR_MAX)
+reg                 cqrs_reg, cqrs_next;          // above TH1 and not a T wave
+reg                 cth1_reg, cth1_next;          // above TH1
+reg                 cod_reg, cod_next;            // overdue
+reg                 ccand_reg, ccand_next;        // a better search-back candidate
+reg                 clb_reg, clb_next;            // a learning-phase peak
+reg  [3:0]          after_reg, after_next;        // the state after ST_GAP2
 // learning
 reg  [M_W-1:0]      lmax_reg, lmax_next;
 reg  [LSUM_W-1:0]   lsum_reg, lsum_next;
 reg  [4:0]          lcnt_reg, lcnt_next;          // buffered learning peaks
-reg  [3:0]          lidx_reg, lidx_next;          // the one classified next
+reg  [4:0]          lidx_reg, lidx_next;          // the one classified next
 // output peaks
 reg  [N_W-1:0]      prev_reg, prev_next;          // previous emitted position
 reg                 prevv_reg, prevv_next;
@@ -199,61 +230,78 @@ reg                 lb_we;
 reg  [F_W-1:0]      ring [0:(1<<RB_AW)-1];
 reg  [F_W-1:0]      ring_q;
 reg                 ring_we;
-reg  [RB_AW-1:0]    ring_ra;
 
 // ---------------------------------------------------------------------------------------------
-// Shared arithmetic
+// Derived levels (registered; see the header)
+// ---------------------------------------------------------------------------------------------
+
+// TH1 = NPK + ((SPK - NPK) * 4 >> 4) (floor), TH2 = TH1 >> 1
+wire signed [M_W+1:0] dsn   = $signed({2'b00, spk_reg}) - $signed({2'b00, npk_reg});
+wire signed [M_W+1:0] th1_s = $signed({2'b00, npk_reg}) + (dsn >>> 2);
+wire [RR_W-1:0]       rr_av = rra_reg[RRA_W-1:RRA_SH];
+wire [RR_W+6:0]       sbl_p = rr_av * SB_NUM7;
+wire                  unused_der = ^{th1_s[M_W+1:M_W], sbl_p[SB_SHIFT-1:0]};
+
+always @(posedge clk) begin
+    th1_reg   <= th1_s[M_W-1:0];                            // >= 0 and < 2^26 (SPK, NPK >= 0)
+    th2_reg   <= th1_s[M_W:1];
+    sblim_reg <= {{(N_W-(RR_W+7-SB_SHIFT)){1'b0}}, sbl_p[RR_W+6:SB_SHIFT]};
+    dl_reg    <= last_reg + sblim_reg;
+    twin_reg  <= last_reg + N_TWAVE;
+end
+
+wire overdue = lastv_reg && (n_reg > dl_reg);
+wire sb_take = lastv_reg && sbv_reg && (sbp_reg > th2_reg) && overdue;
+
+// ---------------------------------------------------------------------------------------------
+// Shared operands
 // ---------------------------------------------------------------------------------------------
 
 wire in_fire = (state_reg == ST_IN) && in_valid && go;
 assign in_ready = (state_reg == ST_IN) && go;
 
-// TH1 = NPK + ((SPK - NPK) * 4 >> 4) (floor), TH2 = TH1 >> 1
-wire signed [M_W+1:0] dsn   = $signed({2'b00, spk_reg}) - $signed({2'b00, npk_reg});
-wire signed [M_W+1:0] th1_s = $signed({2'b00, npk_reg}) + (dsn >>> 2);
-wire [M_W-1:0]        th1   = th1_s[M_W-1:0];               // >= 0 and < 2^26 (SPK, NPK >= 0)
-wire [M_W-1:0]        th2   = {1'b0, th1[M_W-1:1]};
-wire                  unused_th = ^th1_s[M_W+1:M_W];
-// search-back time RR_avg * 53 / 32
-wire [RR_W-1:0]       rr_av = rra_reg[RRA_W-1:RRA_SH];
-wire [RR_W+6:0]       sbl_p = rr_av * SB_NUM7;
-wire [N_W-1:0]        sblim = {{(N_W-(RR_W+7-SB_SHIFT)){1'b0}}, sbl_p[RR_W+6:SB_SHIFT]};
-wire                  unused_sbl = ^sbl_p[SB_SHIFT-1:0];
-wire [N_W-1:0]        n_since = n_reg - last_reg;
-wire                  overdue = lastv_reg && (n_since > sblim);
-wire                  sb_take = lastv_reg && sbv_reg && (sbp_reg > th2) && overdue;
+// the peak entering ST_CLS1: a buffered learning peak or the declared one
+wire [3:0]        lr     = lidx_reg[3:0];
+wire              use_lb = lidx_reg != lcnt_reg;
+wire [M_W-1:0]    q_p    = use_lb ? lb_p[lr] : dp_reg;
+wire [N_W-1:0]    q_i    = use_lb ? {{(N_W-LI_W){1'b0}}, lb_i[lr]} : di_reg;
+wire [DABS_W-1:0] q_d    = use_lb ? lb_d[lr] : ddm_reg;
+wire [N_W-1:0]    q_pos  = use_lb ? {{(N_W-LI_W){1'b0}}, lb_pos[lr]} : dpos_reg;
+wire              q_win  = lastv_reg && (q_i < twin_reg);             // since < TWAVE
+wire              q_t    = q_win && (q_d < {1'b0, ldm_reg[DABS_W-1:1]});
+wire              q_th1  = q_p > th1_reg;
 
-// operands of a classification: a buffered learning peak or the declared one
-wire [3:0]       lr = lidx_reg;
-wire             cls_lb   = state_reg == ST_LCLS;
-wire [M_W-1:0]   cls_p    = cls_lb ? lb_p[lr] : dp_reg;
-wire [N_W-1:0]   cls_i    = cls_lb ? {{(N_W-LI_W){1'b0}}, lb_i[lr]} : di_reg;
-wire [DABS_W-1:0] cls_d   = cls_lb ? lb_d[lr] : ddm_reg;
-wire [N_W-1:0]   cls_pos  = cls_lb ? {{(N_W-LI_W){1'b0}}, lb_pos[lr]} : dpos_reg;
-wire [N_W-1:0]   since    = lastv_reg ? cls_i - last_reg : N_RRMAX;
-wire             is_t     = (since < N_TWAVE) && (cls_d < {1'b0, ldm_reg[DABS_W-1:1]});
-wire             is_qrs   = (cls_p > th1) && !is_t;
+// p clipped to 2 SPK, and min(i - last, RR_MAX), for a peak p at i (classified or search-back)
+function [M_W-1:0] clip_p;
+    input [M_W-1:0] p;
+    input [M_W-1:0] spk_v;
+    begin
+        clip_p = (spk_v != {M_W{1'b0}} && {1'b0, p} > {spk_v, 1'b0}) ? {spk_v[M_W-2:0], 1'b0} : p;
+    end
+endfunction
 
-// an accepted QRS: the classified peak, or the search-back candidate
-wire             acc_sb   = (state_reg != ST_LCLS) && (state_reg != ST_DCLS);
-wire [M_W-1:0]   acc_p    = acc_sb ? sbp_reg : cls_p;
-wire [N_W-1:0]   acc_i    = acc_sb ? sbi_reg : cls_i;
-wire [N_W-1:0]   acc_rr_n = acc_i - last_reg;
-wire [RR_W-1:0]  acc_rr   = (acc_rr_n > N_RRMAX) ? RR_SAT : acc_rr_n[RR_W-1:0];
-wire [M_W:0]     spk2     = {spk_reg, 1'b0};
-wire [M_W-1:0]   acc_pc   = (spk_reg != {M_W{1'b0}} && {1'b0, acc_p} > spk2) ? spk2[M_W-1:0] : acc_p;
-wire signed [M_W+1:0] acc_dl = $signed({2'b00, acc_pc}) - $signed({2'b00, spk_reg});
-wire signed [M_W+1:0] acc_s  = $signed({2'b00, spk_reg}) + (acc_sb ? (acc_dl >>> 2) : (acc_dl >>> 3));
-wire [RRA_W:0]   rra_upd  = {1'b0, rra_reg} + {{(RRA_W+1-RR_W){1'b0}}, acc_rr}
-                                           - {{(RRA_SH+1){1'b0}}, rra_reg[RRA_W-1:RRA_SH]};
-wire signed [M_W+1:0] nz_dl = $signed({2'b00, cls_p}) - $signed({2'b00, npk_reg});
-wire signed [M_W+1:0] nz_s  = $signed({2'b00, npk_reg}) + (nz_dl >>> 3);
-wire             unused_ar = ^{acc_s[M_W+1:M_W], nz_s[M_W+1:M_W], rra_upd[RRA_W], spk2[M_W]};
+function [RR_W-1:0] rr_of;
+    input [N_W-1:0] d;
+    begin
+        rr_of = (|d[N_W-1:RR_W]) ? RR_SAT : d[RR_W-1:0];
+    end
+endfunction
 
-// the refinement: abs(f[k] - base) of the word in the read register
-wire signed [F_W:0] rdiff = $signed({ring_q[F_W-1], ring_q}) - $signed({dbase_reg[F_W-1], dbase_reg});
-wire [F_W:0]        rabs  = rdiff[F_W] ? -rdiff : rdiff;
-wire signed [SN_W-1:0] bpos = bk_reg - F_DELAY;
+// accept updates from the registered operands (shift 3 after a threshold, 2 after search-back)
+wire signed [M_W+1:0] acc_dl  = $signed({2'b00, cpc_reg}) - $signed({2'b00, spk_reg});
+wire signed [M_W+1:0] acc_s3  = $signed({2'b00, spk_reg}) + (acc_dl >>> 3);
+wire signed [M_W+1:0] acc_s2  = $signed({2'b00, spk_reg}) + (acc_dl >>> 2);
+wire [RRA_W:0]        rra_upd = {1'b0, rra_reg} + {{(RRA_W+1-RR_W){1'b0}}, crr_reg}
+                                            - {{(RRA_SH+1){1'b0}}, rra_reg[RRA_W-1:RRA_SH]};
+wire signed [M_W+1:0] nz_dl   = $signed({2'b00, cp_reg}) - $signed({2'b00, npk_reg});
+wire signed [M_W+1:0] nz_s    = $signed({2'b00, npk_reg}) + (nz_dl >>> 3);
+wire [N_W-1:0]        prr_d   = cpos_reg - prev_reg;
+wire                  unused_ar = ^{acc_s3[M_W+1:M_W], acc_s2[M_W+1:M_W], nz_s[M_W+1:M_W], rra_upd[RRA_W]};
+
+// the refinement: abs(f[k] - base)
+wire signed [F_W:0]    rdiff = $signed({rq2_reg[F_W-1], rq2_reg}) - $signed({dbase_reg[F_W-1], dbase_reg});
+wire [F_W:0]           rabs  = rdiff[F_W] ? -rdiff : rdiff;
+wire signed [SN_W-1:0] bpos  = bk_reg - F_DELAY;
 
 // the scan window of the peak in the tracker, for a declaration now
 wire signed [SN_W-1:0] pki_s = $signed({1'b0, pki_reg});
@@ -263,59 +311,46 @@ wire signed [SN_W-1:0] lo_k  = pki_s - REF_BACK;
 // Next state
 // ---------------------------------------------------------------------------------------------
 
-// emit an accepted QRS (the caller sets the kind)
+// a QRS from the registered operands cp/cpc/ci/cd/cpos/crr
 task do_accept;
     input [1:0] kind;
+    input       sb;
     begin
         if (nqrs_reg != 2'd0) begin
-            rra_next = (nqrs_reg == 2'd1) ? {acc_rr, {RRA_SH{1'b0}}} : rra_upd[RRA_W-1:0];
+            rra_next = (nqrs_reg == 2'd1) ? {crr_reg, {RRA_SH{1'b0}}} : rra_upd[RRA_W-1:0];
         end
         nqrs_next  = (nqrs_reg == 2'd2) ? 2'd2 : nqrs_reg + 2'd1;
-        spk_next   = acc_s[M_W-1:0];
-        last_next  = acc_i;
+        spk_next   = sb ? acc_s2[M_W-1:0] : acc_s3[M_W-1:0];
+        last_next  = ci_reg;
         lastv_next = 1'b1;
-        ldm_next   = acc_sb ? sbd_reg : cls_d;
+        ldm_next   = cd_reg;
         sbp_next   = {M_W{1'b0}};
         sbv_next   = 1'b0;
         pk_valid_next = 1'b1;
-        pk_pos_next   = acc_sb ? sbpos_reg : cls_pos;
-        pk_rr_next    = !prevv_reg ? {RR_W{1'b0}}
-                      : ((pk_pos_next - prev_reg) > N_RRMAX) ? RR_SAT
-                      : pk_pos_next[RR_W-1:0] - prev_reg[RR_W-1:0];
+        pk_pos_next   = cpos_reg;
+        pk_rr_next    = prevv_reg ? rr_of(prr_d) : {RR_W{1'b0}};
         pk_kind_next  = kind;
         pk_emit_next  = n_reg;
-        prev_next     = pk_pos_next;
+        prev_next     = cpos_reg;
         prevv_next    = 1'b1;
         dec_valid_next = 1'b1;
-        dec_code_next  = acc_sb ? DEC_SEARCHBACK : DEC_QRS;
+        dec_code_next  = sb ? DEC_SEARCHBACK : DEC_QRS;
         dec_flags_next = (kind == KIND_LEARNING) ? DEC_F_LEARN : 8'd0;
-        dec_p_next     = acc_p;
+        dec_p_next     = cp_reg;
         dec_n_next     = n_reg;
     end
 endtask
 
-task do_classify;
+// load the search-back candidate as the operands of ST_SBACC
+task load_sb;
     begin
-        if (is_qrs) begin
-            do_accept(cls_lb ? KIND_LEARNING : KIND_THRESHOLD);
-        end else begin
-            npk_next = nz_s[M_W-1:0];
-            if (overdue) begin
-                spk_next = {1'b0, spk_reg[M_W-1:1]};
-            end
-            if (since >= N_TWAVE && cls_p > sbp_reg) begin
-                sbp_next   = cls_p;
-                sbi_next   = cls_i;
-                sbv_next   = 1'b1;
-                sbd_next   = cls_d;
-                sbpos_next = cls_pos;
-            end
-            dec_valid_next = 1'b1;
-            dec_code_next  = (cls_p > th1) ? DEC_TWAVE : DEC_NOISE;
-            dec_flags_next = (overdue ? DEC_F_OVERDUE : 8'd0) | (cls_lb ? DEC_F_LEARN : 8'd0);
-            dec_p_next     = cls_p;
-            dec_n_next     = n_reg;
-        end
+        cp_next   = sbp_reg;
+        cpc_next  = clip_p(sbp_reg, spk_reg);
+        ci_next   = sbi_reg;
+        cd_next   = sbd_reg;
+        cpos_next = sbpos_reg;
+        crr_next  = rr_of(sbi_reg - last_reg);
+        state_next = ST_SBACC;
     end
 endtask
 
@@ -324,6 +359,7 @@ always @* begin
     n_next     = n_reg;
     pk_next    = pk_reg;
     pki_next   = pki_reg;
+    pkdl_next  = pkdl_reg;
     pkb_next   = pkb_reg;
     pkv_next   = pkv_reg;
     dmax_next  = dmax_reg;
@@ -334,8 +370,7 @@ always @* begin
     decl_next  = decl_reg;
     sk_next    = sk_reg;
     shi_next   = shi_reg;
-    rk_next    = rk_reg;
-    rv_next    = 1'b0;
+    rv1_next   = 1'b0;
     bk_next    = bk_reg;
     bv_next    = bv_reg;
     bh_next    = bh_reg;
@@ -352,6 +387,18 @@ always @* begin
     sbv_next   = sbv_reg;
     sbd_next   = sbd_reg;
     sbpos_next = sbpos_reg;
+    cp_next    = cp_reg;
+    cpc_next   = cpc_reg;
+    ci_next    = ci_reg;
+    cd_next    = cd_reg;
+    cpos_next  = cpos_reg;
+    crr_next   = crr_reg;
+    cqrs_next  = cqrs_reg;
+    cth1_next  = cth1_reg;
+    cod_next   = cod_reg;
+    ccand_next = ccand_reg;
+    clb_next   = clb_reg;
+    after_next = after_reg;
     lmax_next  = lmax_reg;
     lsum_next  = lsum_reg;
     lcnt_next  = lcnt_reg;
@@ -370,7 +417,6 @@ always @* begin
     dec_n_next     = dec_n_reg;
     lb_we   = 1'b0;
     ring_we = 1'b0;
-    ring_ra = sk_reg[RB_AW-1:0];
 
     case (state_reg)
         ST_IN: begin
@@ -379,11 +425,12 @@ always @* begin
                 // peak tracker (dmax includes this sample's abs(d) before any declaration)
                 dmax_next = (in_dabs > dmax_reg) ? in_dabs : dmax_reg;
                 if (in_m > pk_reg) begin
-                    pk_next  = in_m;
-                    pki_next = n_reg;
-                    pkv_next = 1'b1;
-                    pkb_next = in_base;
-                end else if (pkv_reg && (n_reg - pki_reg >= N_HOLD)) begin
+                    pk_next   = in_m;
+                    pki_next  = n_reg;
+                    pkdl_next = n_reg + N_HOLD;
+                    pkv_next  = 1'b1;
+                    pkb_next  = in_base;
+                end else if (pkv_reg && n_reg >= pkdl_reg) begin
                     dp_next    = pk_reg;
                     di_next    = pki_reg;
                     ddm_next   = dmax_next;
@@ -410,28 +457,26 @@ always @* begin
                     state_next = ST_SCAN;
                 end else if (n_reg == N_LEARN) begin
                     state_next = ST_LINIT;
+                end else if (n_reg > N_LEARN && sb_take) begin
+                    load_sb;
                 end else begin
-                    if (n_reg > N_LEARN && sb_take) begin
-                        do_accept(KIND_SEARCHBACK);
-                    end
                     n_next = n_reg + 1'b1;
                 end
             end
         end
         ST_SCAN: begin
-            // issue f[sk] while sk <= hi; compare f[rk] one cycle later
-            if (rv_reg) begin
-                if (!bh_reg || rabs > bv_reg) begin
-                    bk_next = rk_reg;
-                    bv_next = rabs;
+            // issue f[sk] while sk <= hi; three stages later compare abs(f[k] - base)
+            if (rv3_reg) begin
+                if (!bh_reg || rabs3_reg > bv_reg) begin
+                    bk_next = rk3_reg;
+                    bv_next = rabs3_reg;
                     bh_next = 1'b1;
                 end
             end
             if (sk_reg <= shi_reg) begin
-                rk_next = sk_reg;
-                rv_next = 1'b1;
-                sk_next = sk_reg + 1'b1;
-            end else if (!rv_reg) begin
+                rv1_next = 1'b1;
+                sk_next  = sk_reg + 1'b1;
+            end else if (!rv1_reg && !rv2_reg && !rv3_reg) begin
                 state_next = ST_POST;
             end
         end
@@ -445,11 +490,12 @@ always @* begin
                 dec_p_next     = dp_reg;
                 dec_n_next     = n_reg;
                 if (di_reg >= N_SETTLE && lcnt_reg != 5'd16) begin
-                    lb_we          = 1'b1;
-                    lcnt_next      = lcnt_reg + 5'd1;
-                    dec_code_next  = DEC_LEARN_BUF;
+                    lb_we         = 1'b1;
+                    lcnt_next     = lcnt_reg + 5'd1;
+                    lidx_next     = lcnt_reg + 5'd1;     // lidx == lcnt: no learning peak queued
+                    dec_code_next = DEC_LEARN_BUF;
                 end else begin
-                    dec_code_next  = DEC_LEARN_DROP;
+                    dec_code_next = DEC_LEARN_DROP;
                 end
                 decl_next  = 1'b0;
                 n_next     = n_reg + 1'b1;
@@ -457,43 +503,84 @@ always @* begin
             end else if (n_reg == N_LEARN) begin
                 state_next = ST_LINIT;
             end else begin
-                state_next = ST_DCLS;
+                state_next = ST_CLS1;
             end
         end
         ST_LINIT: begin
-            spk_next  = lmax_reg >> 1;
-            npk_next  = {{(M_W-(LSUM_W-NPK_SH)){1'b0}}, lsum_reg[LSUM_W-1:NPK_SH]};
-            lidx_next = 4'd0;
-            if (lcnt_reg != 5'd0) begin
-                state_next = ST_LCLS;
-            end else if (decl_reg) begin
-                state_next = ST_DCLS;
+            spk_next   = lmax_reg >> 1;
+            npk_next   = {{(M_W-(LSUM_W-NPK_SH)){1'b0}}, lsum_reg[LSUM_W-1:NPK_SH]};
+            lidx_next  = 5'd0;
+            after_next = (lcnt_reg != 5'd0 || decl_reg) ? ST_CLS1 : ST_SB;
+            state_next = ST_GAP1;
+        end
+        ST_CLS1: begin
+            cp_next    = q_p;
+            cpc_next   = clip_p(q_p, spk_reg);
+            ci_next    = q_i;
+            cd_next    = q_d;
+            cpos_next  = q_pos;
+            crr_next   = rr_of(q_i - last_reg);
+            cqrs_next  = q_th1 && !q_t;
+            cth1_next  = q_th1;
+            cod_next   = overdue;
+            ccand_next = !q_win && (q_p > sbp_reg);
+            clb_next   = use_lb;
+            if (use_lb) begin
+                lidx_next = lidx_reg + 5'd1;
             end else begin
-                state_next = ST_SB;
+                decl_next = 1'b0;
             end
+            state_next = ST_CLS2;
         end
-        ST_LCLS: begin
+        ST_CLS2: begin
             if (go) begin
-                do_classify;
-                lidx_next = lidx_reg + 4'd1;
-                if ({1'b0, lidx_reg} == lcnt_reg - 5'd1) begin
-                    lcnt_next  = 5'd0;
-                    state_next = decl_reg ? ST_DCLS : ST_SB;
+                if (cqrs_reg) begin
+                    do_accept(clb_reg ? KIND_LEARNING : KIND_THRESHOLD, 1'b0);
+                end else begin
+                    npk_next = nz_s[M_W-1:0];
+                    if (cod_reg) begin
+                        spk_next = {1'b0, spk_reg[M_W-1:1]};
+                    end
+                    if (ccand_reg) begin
+                        sbp_next   = cp_reg;
+                        sbi_next   = ci_reg;
+                        sbv_next   = 1'b1;
+                        sbd_next   = cd_reg;
+                        sbpos_next = cpos_reg;
+                    end
+                    dec_valid_next = 1'b1;
+                    dec_code_next  = cth1_reg ? DEC_TWAVE : DEC_NOISE;
+                    dec_flags_next = (cod_reg ? DEC_F_OVERDUE : 8'd0) | (clb_reg ? DEC_F_LEARN : 8'd0);
+                    dec_p_next     = cp_reg;
+                    dec_n_next     = n_reg;
                 end
+                after_next = (lidx_reg != lcnt_reg || decl_reg) ? ST_CLS1 : ST_SB;
+                state_next = ST_GAP1;
             end
         end
-        ST_DCLS: begin
-            if (go) begin
-                do_classify;
-                decl_next  = 1'b0;
-                state_next = ST_SB;
+        ST_GAP1: begin
+            state_next = ST_GAP2;
+        end
+        ST_GAP2: begin
+            if (after_reg == ST_SB) begin
+                lcnt_next = 5'd0;                 // the learning buffer is done with
+                lidx_next = 5'd0;
             end
+            state_next = after_reg;
         end
         ST_SB: begin
             if (go) begin
                 if (sb_take) begin
-                    do_accept(KIND_SEARCHBACK);
+                    load_sb;
+                end else begin
+                    n_next     = n_reg + 1'b1;
+                    state_next = ST_IN;
                 end
+            end
+        end
+        ST_SBACC: begin
+            if (go) begin
+                do_accept(KIND_SEARCHBACK, 1'b1);
                 n_next     = n_reg + 1'b1;
                 state_next = ST_IN;
             end
@@ -513,7 +600,9 @@ always @(posedge clk) begin
     if (ring_we) begin
         ring[n_reg[RB_AW-1:0]] <= in_f;
     end
-    ring_q <= ring[ring_ra];
+    ring_q  <= ring[sk_reg[RB_AW-1:0]];
+    rq2_reg <= ring_q;
+    rabs3_reg <= rabs;
 end
 
 always @(posedge clk) begin
@@ -535,6 +624,7 @@ always @(posedge clk) begin
         n_reg     <= {N_W{1'b0}};
         pk_reg    <= {M_W{1'b0}};
         pki_reg   <= {N_W{1'b0}};
+        pkdl_reg  <= {N_W{1'b0}};
         pkb_reg   <= {F_W{1'b0}};
         pkv_reg   <= 1'b0;
         dmax_reg  <= {DABS_W{1'b0}};
@@ -545,8 +635,12 @@ always @(posedge clk) begin
         decl_reg  <= 1'b0;
         sk_reg    <= {SN_W{1'b0}};
         shi_reg   <= {SN_W{1'b0}};
-        rk_reg    <= {SN_W{1'b0}};
-        rv_reg    <= 1'b0;
+        rk1_reg   <= {SN_W{1'b0}};
+        rk2_reg   <= {SN_W{1'b0}};
+        rk3_reg   <= {SN_W{1'b0}};
+        rv1_reg   <= 1'b0;
+        rv2_reg   <= 1'b0;
+        rv3_reg   <= 1'b0;
         bk_reg    <= {SN_W{1'b0}};
         bv_reg    <= {(F_W+1){1'b0}};
         bh_reg    <= 1'b0;
@@ -563,10 +657,22 @@ always @(posedge clk) begin
         sbv_reg   <= 1'b0;
         sbd_reg   <= {DABS_W{1'b0}};
         sbpos_reg <= {N_W{1'b0}};
+        cp_reg    <= {M_W{1'b0}};
+        cpc_reg   <= {M_W{1'b0}};
+        ci_reg    <= {N_W{1'b0}};
+        cd_reg    <= {DABS_W{1'b0}};
+        cpos_reg  <= {N_W{1'b0}};
+        crr_reg   <= {RR_W{1'b0}};
+        cqrs_reg  <= 1'b0;
+        cth1_reg  <= 1'b0;
+        cod_reg   <= 1'b0;
+        ccand_reg <= 1'b0;
+        clb_reg   <= 1'b0;
+        after_reg <= ST_IN;
         lmax_reg  <= {M_W{1'b0}};
         lsum_reg  <= {LSUM_W{1'b0}};
         lcnt_reg  <= 5'd0;
-        lidx_reg  <= 4'd0;
+        lidx_reg  <= 5'd0;
         prev_reg  <= {N_W{1'b0}};
         prevv_reg <= 1'b0;
         pk_valid_reg <= 1'b0;
@@ -584,6 +690,7 @@ always @(posedge clk) begin
         n_reg     <= n_next;
         pk_reg    <= pk_next;
         pki_reg   <= pki_next;
+        pkdl_reg  <= pkdl_next;
         pkb_reg   <= pkb_next;
         pkv_reg   <= pkv_next;
         dmax_reg  <= dmax_next;
@@ -594,8 +701,12 @@ always @(posedge clk) begin
         decl_reg  <= decl_next;
         sk_reg    <= sk_next;
         shi_reg   <= shi_next;
-        rk_reg    <= rk_next;
-        rv_reg    <= rv_next;
+        rk1_reg   <= sk_reg;
+        rk2_reg   <= rk1_reg;
+        rk3_reg   <= rk2_reg;
+        rv1_reg   <= rv1_next;
+        rv2_reg   <= rv1_reg;
+        rv3_reg   <= rv2_reg;
         bk_reg    <= bk_next;
         bv_reg    <= bv_next;
         bh_reg    <= bh_next;
@@ -612,6 +723,18 @@ always @(posedge clk) begin
         sbv_reg   <= sbv_next;
         sbd_reg   <= sbd_next;
         sbpos_reg <= sbpos_next;
+        cp_reg    <= cp_next;
+        cpc_reg   <= cpc_next;
+        ci_reg    <= ci_next;
+        cd_reg    <= cd_next;
+        cpos_reg  <= cpos_next;
+        crr_reg   <= crr_next;
+        cqrs_reg  <= cqrs_next;
+        cth1_reg  <= cth1_next;
+        cod_reg   <= cod_next;
+        ccand_reg <= ccand_next;
+        clb_reg   <= clb_next;
+        after_reg <= after_next;
         lmax_reg  <= lmax_next;
         lsum_reg  <= lsum_next;
         lcnt_reg  <= lcnt_next;

@@ -73,28 +73,30 @@ localparam [Q_W-1:0] Q_MAX = {Q_W{1'b1}};
 
 reg                    v1_reg;
 reg  signed [X_W-1:0]  x1_reg, x2_reg;                // x[n-1], x[n-2]
+reg  signed [U_W-1:0]  cx1_reg;                       // C x[n-1], formed when x[n-1] arrived
 reg  signed [U_W-1:0]  u_reg;
 
 wire signed [X_W-1:0] x_s = in_x;
 wire signed [U_W-1:0] x_e  = {{(U_W-X_W){x_s[X_W-1]}}, x_s};
-wire signed [U_W-1:0] x1_e = {{(U_W-X_W){x1_reg[X_W-1]}}, x1_reg};
 wire signed [U_W-1:0] x2_e = {{(U_W-X_W){x2_reg[X_W-1]}}, x2_reg};
-wire signed [U_W-1:0] cx1  = mains50 ? (x1_e <<< 8) + (x1_e <<< 6) + (x1_e <<< 3) + x1_e
-                                     : (x1_e <<< 8);
-wire signed [U_W-1:0] u_next = (x_e <<< 8) - cx1 + (x2_e <<< 8);
+wire signed [U_W-1:0] cx   = mains50 ? ((x_e <<< 8) + (x_e <<< 6)) + ((x_e <<< 3) + x_e)
+                                     : (x_e <<< 8);
+wire signed [U_W-1:0] u_next = ((x_e + x2_e) <<< 8) - cx1_reg;
 
 always @(posedge clk) begin
     if (rst) begin
-        v1_reg <= 1'b0;
-        x1_reg <= {X_W{1'b0}};
-        x2_reg <= {X_W{1'b0}};
-        u_reg  <= {U_W{1'b0}};
+        v1_reg  <= 1'b0;
+        x1_reg  <= {X_W{1'b0}};
+        x2_reg  <= {X_W{1'b0}};
+        cx1_reg <= {U_W{1'b0}};
+        u_reg   <= {U_W{1'b0}};
     end else if (en) begin
         v1_reg <= in_valid;
         if (in_valid) begin
-            x1_reg <= x_s;
-            x2_reg <= x1_reg;
-            u_reg  <= u_next;
+            x1_reg  <= x_s;
+            x2_reg  <= x1_reg;
+            cx1_reg <= cx;
+            u_reg   <= u_next;
         end
     end
 end
@@ -158,7 +160,7 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------------------------
-// Stage 4: f = s2 >> 14; baseline a, base, b; derivative d
+// Stage 4: f = s2 >> 14; baseline a, base; derivative d
 // ---------------------------------------------------------------------------------------------
 
 wire signed [F_W-1:0] f = s2_reg[LP_SHIFT +: F_W];      // floor shift of a value inside s27
@@ -177,20 +179,18 @@ fe_delay #(.W(F_W), .DEPTH(HALF_BASE)) f_line1_inst (
 reg                    v4_reg;
 reg  signed [F_W-1:0]  f1_reg, f2_reg, f3_reg, f4_reg;   // f[n-1] .. f[n-4]
 reg  signed [A_W-1:0]  a_reg;
-reg  signed [F_W-1:0]  f_q4, base_q4;
-reg  signed [B_W-1:0]  b_q4;
+reg  signed [F_W-1:0]  f_q4, base_q4, f128_q4;
 reg  signed [D_W-1:0]  d_q4;
 
 wire signed [F_W-1:0] f128 = f_d128;
 wire signed [F_W-1:0] f256 = f_d256;
 wire signed [A_W-1:0] a_next = a_reg + {{(A_W-F_W){f[F_W-1]}}, f} - {{(A_W-F_W){f256[F_W-1]}}, f256};
 wire signed [F_W-1:0] base_next = a_next[BASE_SH +: F_W];
-wire signed [B_W-1:0] b_next = {f128[F_W-1], f128} - {base_next[F_W-1], base_next};
 wire signed [D_W-1:0] f_e  = {{(D_W-F_W){f[F_W-1]}}, f};
 wire signed [D_W-1:0] f1_e = {{(D_W-F_W){f1_reg[F_W-1]}}, f1_reg};
 wire signed [D_W-1:0] f3_e = {{(D_W-F_W){f3_reg[F_W-1]}}, f3_reg};
 wire signed [D_W-1:0] f4_e = {{(D_W-F_W){f4_reg[F_W-1]}}, f4_reg};
-wire signed [D_W-1:0] d_next = (f_e <<< 1) + f1_e - f3_e - (f4_e <<< 1);
+wire signed [D_W-1:0] d_next = ((f_e - f4_e) <<< 1) + (f1_e - f3_e);
 
 always @(posedge clk) begin
     if (rst) begin
@@ -202,7 +202,7 @@ always @(posedge clk) begin
         a_reg   <= {A_W{1'b0}};
         f_q4    <= {F_W{1'b0}};
         base_q4 <= {F_W{1'b0}};
-        b_q4    <= {B_W{1'b0}};
+        f128_q4 <= {F_W{1'b0}};
         d_q4    <= {D_W{1'b0}};
     end else if (en) begin
         v4_reg <= v3_reg;
@@ -214,15 +214,17 @@ always @(posedge clk) begin
             a_reg   <= a_next;
             f_q4    <= f;
             base_q4 <= base_next;
-            b_q4    <= b_next;
+            f128_q4 <= f128;
             d_q4    <= d_next;
         end
     end
 end
 
 // ---------------------------------------------------------------------------------------------
-// Stage 5: abs(d) and its square (the only general multiplier)
+// Stage 5: b = f[n-128] - base; abs(d) and its square (the only general multiplier)
 // ---------------------------------------------------------------------------------------------
+
+wire signed [B_W-1:0] b4 = {f128_q4[F_W-1], f128_q4} - {base_q4[F_W-1], base_q4};
 
 wire [D_W-1:0]    d_mag = d_q4[D_W-1] ? -d_q4 : d_q4;    // <= 20,184: fits DABS_W
 wire [DABS_W-1:0] dabs4 = d_mag[DABS_W-1:0];
@@ -249,7 +251,7 @@ always @(posedge clk) begin
         if (v4_reg) begin
             f_q5    <= f_q4;
             base_q5 <= base_q4;
-            b_q5    <= b_q4;
+            b_q5    <= b4;
             d_q5    <= d_q4;
             dabs_q5 <= dabs4;
             sq_q5   <= dabs4 * dabs4;

@@ -19,7 +19,7 @@ Resets: a hardware reset in the middle of a record, and CMD.RESTART (with a new 
 the model restarts from its initial state with the mains in force, expectations in flight are
 flushed, and the next accepted word is sample 0.
 
-Tests: FrontendRegressionTest (three noisy records, idle and back-pressure, a mid-record
+Tests: FrontendRegressionTest (four noisy records, idle and back-pressure, a mid-record
 reset, out-of-range words, register reads), FrontendMainsTest (50 Hz via CTRL and CMD.RESTART,
 back to 60 Hz, CLR_STATS, the error responses), FrontendRrSatTest (a 66,000-sample flat stretch
 between beats: RR saturates), FrontendThroughputTest (TRACE_EN=0: no idle, no back-pressure,
@@ -274,7 +274,7 @@ def record_segment(name: str, seconds: float, start_s: float = 0.0) -> np.ndarra
     return np.asarray(x[a:a + int(seconds * G.FS)], dtype=np.int64)
 
 
-# (record, start in s) of the regression's 20 s stretches: in each the golden model takes a
+# (record, start in s) of the regression's 12 s stretches: in each the golden model takes a
 # search-back and applies the T-wave rule (found with golden.frontend.decision_trace)
 SEGMENTS = (("203", 60), ("232", 0), ("108", 1680), ("105", 1200))
 
@@ -336,12 +336,12 @@ class FeBaseTest(uvm_test):
 
 @pyuvm.test()
 class FrontendRegressionTest(FeBaseTest):
-    """20 s of four records (noisy 105, 108, 203 and 232, from where the golden model takes a
+    """12 s of four records (noisy 105, 108, 203 and 232, from where the golden model takes a
     search-back and applies the T-wave rule), idle and back-pressure, a reset in the middle of
     108, out-of-range words and a full-scale square wave (q saturates), register reads after
     each stretch."""
 
-    SECONDS = 20
+    SECONDS = 12
     REQUIRE = {"decision": (G.DEC_LEARN_BUF, G.DEC_QRS, G.DEC_TWAVE, G.DEC_NOISE, G.DEC_SEARCHBACK),
                "kind": (G.KIND_THRESHOLD, G.KIND_SEARCHBACK, G.KIND_LEARNING),
                "q_sat": (0, 1), "input_sat": (0, 1), "reset_mid_record": (1,), "overdue": (0, 1)}
@@ -463,19 +463,24 @@ class FrontendThroughputTest(FeBaseTest):
 
 def expected_busy_cycles(dec: G.Decisions, n_samples: int) -> int:
     """Cycles the detector is out of ST_IN over a record (docs/frontend_rtl.md, cycles per
-    sample): a declared m peak costs 48 (scan) + 1 (ST_POST), + 2 (ST_DCLS, ST_SB) after
-    learning; sample LEARN costs 1 (ST_LINIT) + one per buffered peak + 1 (ST_SB)."""
-    declared = (dec.code != G.DEC_SEARCHBACK) & ~((dec.flags & G.DEC_F_LEARN) > 0)
-    n_decl = dec.n[declared]
+    sample).  A declaration of the m peak at i happens at sample n = i + PEAK_HOLD; its scan
+    reads k = max(i - 50, 0) .. i - 5 and takes reads + 4 cycles (1 without a read), ST_POST 1,
+    and after learning ST_CLS1, ST_CLS2, ST_GAP1, ST_GAP2, ST_SB 5 more; sample LEARN costs
+    ST_LINIT, ST_GAP1, ST_GAP2, 4 per buffered learning peak and ST_SB; every search-back QRS
+    costs ST_SBACC."""
+    declared = np.isin(dec.code, (G.DEC_LEARN_BUF, G.DEC_LEARN_DROP)) | (
+        np.isin(dec.code, (G.DEC_QRS, G.DEC_TWAVE, G.DEC_NOISE)) & ((dec.flags & G.DEC_F_LEARN) == 0))
     total = 0
-    for n in n_decl:
-        total += 49 if n < G.LEARN else 51
+    for n in dec.n[declared]:
+        i = int(n) - G.PEAK_HOLD
+        reads = max(i - G.REF_FWD - max(i - G.REF_BACK, 0) + 1, 0)
+        total += (reads + 4 if reads else 1) + 1 + (5 if n >= G.LEARN else 0)
     if n_samples > G.LEARN:
         nbuf = int(np.count_nonzero(dec.code == G.DEC_LEARN_BUF))
-        total += 1 + nbuf + 1
-        if (n_decl == G.LEARN).any():
-            total -= 1        # ST_POST goes straight to ST_LINIT: counted in the 51 above
-    return total
+        total += 3 + 4 * nbuf + 1
+        if (dec.n[declared] == G.LEARN).any():
+            total -= 1        # the declaration's ST_SB is the sample's one ST_SB
+    return total + int(np.count_nonzero(dec.code == G.DEC_SEARCHBACK))
 
 
 @pyuvm.test(expect_error=ScoreboardError)
