@@ -15,11 +15,15 @@
 // every delay line, sum and detector register and drops the outputs in flight; the next sample
 // accepted is sample 0 of a new record, filtered with the CTRL.MAINS50 in force at the restart.
 // Throughput: one sample per clock (TRACE_EN = 0) except at a declared m peak, where the detector
-// holds s_axis_tready low for the refinement scan and the decisions (51 cycles; 68 at most, at
-// sample 720); with TRACE_EN = 1 the trace FIFO limits it to one sample per two cycles.
+// holds s_axis_tready low for the refinement scan and the decisions (56 cycles; at most 123 at
+// sample 720, see fe_detector); with TRACE_EN = 1 the trace FIFO limits it to one sample per two
+// cycles.
 // Latency: b[n] is on m_axis_b 7 cycles after the handshake of x[n] (b lags x by 136 samples);
-// a peak is on m_axis_pk 2 + 49 cycles after the handshake of the sample that declares it
-// (PEAK_HOLD = 72 samples after its m peak) or at a search-back.
+// a threshold peak is on m_axis_pk 6 + 54 cycles after the handshake of the sample that declares
+// it (PEAK_HOLD = 72 samples after its m peak), a search-back peak 6 + 2 (or 6 + 58) cycles after
+// the sample at which it is taken.  The detector starts a sample only while the peak register
+// is empty and the b FIFO (two entries) has room, so no ready input reaches the datapath's
+// enable combinationally.
 
 module ecg_frontend #(
     // width of s_axis_tdata (signed; saturated to FE_X)
@@ -204,14 +208,15 @@ wire [M_W-1:0]    f_m;
 
 wire              det_ready;
 wire              trc_ok;
-reg               b_valid_reg;
-reg  [15:0]       b_data_reg;
-reg  [31:0]       b_user_reg;
+
+// the b output: a two-entry FIFO, so that whether the datapath may move depends on registers only
+reg  [47:0]       bq_data [0:1];            // {n, b}
+reg               bq_rp_reg, bq_wp_reg;
+reg  [1:0]        bq_cnt_reg;
 
 wire pk_valid;
-wire pk_free = !pk_valid || m_axis_pk_tready;
-wire go      = pk_free && trc_ok;
-wire b_free  = !b_valid_reg || m_axis_b_tready;
+wire go      = !pk_valid && trc_ok;                 // the peak register is empty
+wire b_free  = bq_cnt_reg != 2'd2;
 wire fire    = f_valid && det_ready && b_free;      // a filtered sample enters the detector
 wire f_en    = (!f_valid || fire) && !dp_rst;
 wire in_fire = s_axis_tvalid && f_en;
@@ -247,8 +252,8 @@ wire [31:0]     dec_n;
 fe_detector detector_inst (
     .clk(clk),
     .rst(dp_rst),
-    .go(go && b_free),
-    .in_valid(f_valid),
+    .go(go),
+    .in_valid(f_valid && b_free),
     .in_ready(det_ready),
     .in_m(f_m),
     .in_dabs(f_dabs),
@@ -277,17 +282,23 @@ fe_detector detector_inst (
 // Output b stream and statistics
 // ---------------------------------------------------------------------------------------------
 
+wire b_pop = bq_cnt_reg != 2'd0 && m_axis_b_tready;
+
+always @(posedge clk) begin
+    if (fire) begin
+        bq_data[bq_wp_reg] <= {det_n, {{(16-B_W){f_b[B_W-1]}}, f_b}};
+    end
+end
+
 always @(posedge clk) begin
     if (dp_rst) begin
-        b_valid_reg <= 1'b0;
-        b_data_reg  <= 16'd0;
-        b_user_reg  <= 32'd0;
-    end else if (fire) begin
-        b_valid_reg <= 1'b1;
-        b_data_reg  <= {{(16-B_W){f_b[B_W-1]}}, f_b};
-        b_user_reg  <= det_n;
-    end else if (m_axis_b_tready) begin
-        b_valid_reg <= 1'b0;
+        bq_rp_reg  <= 1'b0;
+        bq_wp_reg  <= 1'b0;
+        bq_cnt_reg <= 2'd0;
+    end else begin
+        bq_wp_reg  <= bq_wp_reg ^ fire;
+        bq_rp_reg  <= bq_rp_reg ^ b_pop;
+        bq_cnt_reg <= bq_cnt_reg + {1'b0, fire} - {1'b0, b_pop};
     end
 end
 
@@ -309,9 +320,9 @@ always @(posedge clk) begin
     end
 end
 
-assign m_axis_b_tdata   = b_data_reg;
-assign m_axis_b_tuser   = b_user_reg;
-assign m_axis_b_tvalid  = b_valid_reg;
+assign m_axis_b_tdata   = bq_data[bq_rp_reg][15:0];
+assign m_axis_b_tuser   = bq_data[bq_rp_reg][47:16];
+assign m_axis_b_tvalid  = bq_cnt_reg != 2'd0;
 assign m_axis_pk_tdata  = {pk_emit, pk_rr, pk_pos};
 assign m_axis_pk_tuser  = pk_kind;
 assign m_axis_pk_tvalid = pk_valid;

@@ -9,9 +9,10 @@
 // 0 while fewer than DEPTH values have been pushed since reset: the fill counter masks whatever
 // the (unreset) array held before, so a reset mid-stream restarts the line from zeros.
 // dout is valid in every cycle (it is what the next push will return) and comes from a register:
-// the RAM reads the slot after the oldest in every cycle, and a push moves that word into dout,
-// so the RAM's output drives only a register (block RAM clock-to-out stays off the datapath) and
-// a read never meets the write of the same cycle (DEPTH >= 3).  Latency: none
+// the RAM reads the two slots after the oldest in every cycle (addresses from the pointer
+// register only), and a push moves the new oldest into dout, so the RAM's outputs drive only a
+// register (block RAM clock-to-out stays off the datapath) and a read never meets the write of
+// the same cycle (DEPTH >= 3).  Latency: none
 // beyond the DEPTH pushes; throughput one push per clock.
 
 module fe_delay #(
@@ -51,32 +52,38 @@ localparam [FILL_W-1:0] FULL   = DEPTH_I[FILL_W-1:0];
 reg [W-1:0]      mem [0:DEPTH-1];
 reg [AW-1:0]     ptr_reg;                         // oldest slot = the next one written
 reg [FILL_W-1:0] fill_reg;                        // pushes since reset, saturating at DEPTH
-reg [W-1:0]      rdata_reg;                       // mem[ptr + 1], read every cycle
+reg [W-1:0]      rda_reg;                         // mem[ptr + 1], read every cycle
+reg [W-1:0]      rdb_reg;                         // mem[ptr + 2], read every cycle
+reg              push_q;                          // a push in the previous cycle
 reg [W-1:0]      dout_reg;                        // the oldest value (0 until DEPTH pushes)
 
 wire [AW-1:0]     ptr_inc   = (ptr_reg == LAST) ? {AW{1'b0}} : ptr_reg + 1'b1;
-wire [AW-1:0]     ptr_next  = push ? ptr_inc : ptr_reg;
-wire [AW-1:0]     ptr_next1 = (ptr_next == LAST) ? {AW{1'b0}} : ptr_next + 1'b1;
+wire [AW-1:0]     ptr_inc2  = (ptr_inc == LAST) ? {AW{1'b0}} : ptr_inc + 1'b1;
 wire [FILL_W-1:0] fill_next = (push && fill_reg != FULL) ? fill_reg + 1'b1 : fill_reg;
 
-// the slot after the oldest is read one cycle ahead, so the RAM's output feeds only dout_reg
+// the two slots after the oldest are read in every cycle, from addresses that do not depend on
+// this cycle's push (so the stall logic stays off the RAM address); a push then moves the new
+// oldest into dout_reg: slot ptr + 1 read a cycle ago, ptr + 2 if the pointer moved since
 always @(posedge clk) begin
     if (push) begin
         mem[ptr_reg] <= din;
     end
-    rdata_reg <= mem[ptr_next1];
+    rda_reg <= mem[ptr_inc];
+    rdb_reg <= mem[ptr_inc2];
 end
 
 always @(posedge clk) begin
     if (rst) begin
         ptr_reg  <= {AW{1'b0}};
         fill_reg <= {FILL_W{1'b0}};
+        push_q   <= 1'b0;
         dout_reg <= {W{1'b0}};
     end else begin
-        ptr_reg  <= ptr_next;
+        ptr_reg  <= push ? ptr_inc : ptr_reg;
         fill_reg <= fill_next;
+        push_q   <= push;
         if (push) begin
-            dout_reg <= (fill_next == FULL) ? rdata_reg : {W{1'b0}};
+            dout_reg <= (fill_next != FULL) ? {W{1'b0}} : push_q ? rdb_reg : rda_reg;
         end
     end
 end
