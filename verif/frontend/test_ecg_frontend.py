@@ -381,22 +381,47 @@ class FrontendRegressionTest(FeBaseTest):
 
 @pyuvm.test()
 class FrontendMainsTest(FeBaseTest):
-    """50 Hz through CTRL.MAINS50 and CMD.RESTART, then back to 60 Hz; CMD.CLR_STATS; every
-    error response of the register map."""
+    """50 Hz through CTRL.MAINS50 and CMD.RESTART, then back to 60 Hz; CMD.CLR_STATS; a stretch
+    starting just before a beat with the peak stream stopped over the learning phase; a flat
+    start; every error response of the register map."""
 
     REQUIRE = {"restart": (1,), "axil_resp": (OKAY, SLVERR, DECERR), "kind": (G.KIND_THRESHOLD,)}
 
     async def run_phase(self):
         self.raise_objection()
+        d = cocotb.top
         await self.start()
+        rnd = self.knobs.rng("wdata")
+
+        def hi():            # CTRL and CMD ignore bits 31:2 (random here)
+            return rnd.randrange(1 << 30) << 2
+
         x = record_segment("100", 8)
         for mains in (50, 60):
-            await self.axil(AxilItem("w", addr=REG["CTRL"], data=int(mains == 50)),
-                            AxilItem("w", addr=REG["CMD"], data=1))
+            await self.axil(AxilItem("w", addr=REG["CTRL"], data=int(mains == 50) | hi()),
+                            AxilItem("w", addr=REG["CMD"], data=1 | hi()))
             await self.stream(x)
             await self.drain()
             await self.read_all()
-        await self.axil(AxilItem("w", addr=REG["CMD"], data=2))
+        await self.axil(AxilItem("w", addr=REG["CMD"], data=2 | hi()))
+        await self.read_all()
+        # a stretch that starts 5 samples before a beat (the refinement window of its m peak
+        # starts before sample 0), with the peak stream stopped over the learning phase: the
+        # classifications at sample 720 wait for the peak register
+        rec = D.read_record("100")
+        beat = int(rec.ann_sample[3])
+        await self.axil(AxilItem("w", addr=REG["CMD"], data=1 | hi()))
+        self.env.pk_rdy.paused = True
+        task = cocotb.start_soon(self.stream(np.asarray(rec.signal[beat - 5:beat - 5 + 4 * G.FS])))
+        await ClockCycles(d.clk, 3000)
+        self.env.pk_rdy.paused = False
+        await task
+        await self.drain()
+        await self.read_all()
+        # a flat start: no learning peak is buffered (SPK = NPK = 0 at sample 720)
+        await self.axil(AxilItem("w", addr=REG["CMD"], data=1 | hi()))
+        await self.stream(np.concatenate([np.zeros(800, dtype=np.int64), record_segment("100", 3)]))
+        await self.drain()
         await self.read_all()
         await self.axil(AxilItem("w", addr=REG["SAMPLES"], data=5),        # read-only
                         AxilItem("w", addr=REG["CTRL"], data=1, strb=0x1),  # partial strobe
