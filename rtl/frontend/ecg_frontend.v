@@ -265,8 +265,8 @@ wire [1:0]      pk_kind;
 wire [31:0]     pk_emit;
 /*verilator coverage_on*/
 wire            dec_valid;
-wire [7:0]      dec_code;
-wire [7:0]      dec_flags;
+wire [2:0]      dec_code;
+wire [1:0]      dec_flags;
 wire [M_W-1:0]  dec_p;
 /*verilator coverage_off*/
 wire [31:0]     dec_n;
@@ -369,7 +369,7 @@ if (TRACE_EN != 0) begin : gen_trace
     reg         trc_valid_reg;
     reg  [71:0] trc_rec_reg;
 
-    wire [71:0] rec_dec  = {K_DEC, dec_n[15:0], dec_flags, dec_code, {(32-M_W){1'b0}}, dec_p};
+    wire [71:0] rec_dec  = {K_DEC, dec_n[15:0], 6'd0, dec_flags, 5'd0, dec_code, {(32-M_W){1'b0}}, dec_p};
     wire [71:0] rec_filt = {K_FILT, det_n[15:0], f_d,
                             {(16-F_W){f_f[F_W-1]}}, f_f, {(16-F_W){f_base[F_W-1]}}, f_base};
     wire [71:0] rec_out  = {K_OUT, det_n[15:0], {(16-B_W){f_b[B_W-1]}}, f_b,

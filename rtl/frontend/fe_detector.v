@@ -59,8 +59,8 @@ module fe_detector #(
 /*verilator coverage_on*/
     // decision (one-cycle pulse)
     output wire              dec_valid,
-    output wire [7:0]        dec_code,
-    output wire [7:0]        dec_flags,
+    output wire [2:0]        dec_code,      // golden/frontend.py DEC_* (1..6)
+    output wire [1:0]        dec_flags,     // DEC_F_OVERDUE (bit 0), DEC_F_LEARN (bit 1)
     output wire [M_W-1:0]    dec_p,
 /*verilator coverage_off*/
     output wire [N_W-1:0]    dec_n,
@@ -132,14 +132,14 @@ localparam [3:0] ST_IN    = 4'd0,   // accept a sample
                  ST_SB    = 4'd8,   // search-back check, end of the sample
                  ST_SBACC = 4'd9;   // the search-back candidate taken as a QRS, end of the sample
 
-localparam [7:0] DEC_LEARN_BUF  = 8'd1,
-                 DEC_LEARN_DROP = 8'd2,
-                 DEC_QRS        = 8'd3,
-                 DEC_TWAVE      = 8'd4,
-                 DEC_NOISE      = 8'd5,
-                 DEC_SEARCHBACK = 8'd6;
-localparam [7:0] DEC_F_OVERDUE  = 8'd1,
-                 DEC_F_LEARN    = 8'd2;
+localparam [2:0] DEC_LEARN_BUF  = 3'd1,
+                 DEC_LEARN_DROP = 3'd2,
+                 DEC_QRS        = 3'd3,
+                 DEC_TWAVE      = 3'd4,
+                 DEC_NOISE      = 3'd5,
+                 DEC_SEARCHBACK = 3'd6;
+localparam [1:0] DEC_F_OVERDUE  = 2'd1,
+                 DEC_F_LEARN    = 2'd2;
 localparam [1:0] KIND_THRESHOLD  = 2'd0,
                  KIND_SEARCHBACK = 2'd1,
                  KIND_LEARNING   = 2'd2;
@@ -265,8 +265,8 @@ reg  [1:0]          pk_kind_reg, pk_kind_next;
 reg  [N_W-1:0]      pk_emit_reg, pk_emit_next;
 /*verilator coverage_on*/
 reg                 dec_valid_reg, dec_valid_next;
-reg  [7:0]          dec_code_reg, dec_code_next;
-reg  [7:0]          dec_flags_reg, dec_flags_next;
+reg  [2:0]          dec_code_reg, dec_code_next;
+reg  [1:0]          dec_flags_reg, dec_flags_next;
 reg  [M_W-1:0]      dec_p_reg, dec_p_next;
 /*verilator coverage_off*/
 reg  [N_W-1:0]      dec_n_reg, dec_n_next;
@@ -408,7 +408,7 @@ task do_accept;
         prevv_next    = 1'b1;
         dec_valid_next = 1'b1;
         dec_code_next  = sb ? DEC_SEARCHBACK : DEC_QRS;
-        dec_flags_next = (kind == KIND_LEARNING) ? DEC_F_LEARN : 8'd0;
+        dec_flags_next = (kind == KIND_LEARNING) ? DEC_F_LEARN : 2'd0;
         dec_p_next     = cp_reg;
         dec_n_next     = n_reg;
     end
@@ -513,7 +513,7 @@ always @* begin
             if (n_reg < N_LEARN) begin
                 if (go) begin
                     dec_valid_next = 1'b1;
-                    dec_flags_next = 8'd0;
+                    dec_flags_next = 2'd0;
                     dec_p_next     = dp_reg;
                     dec_n_next     = n_reg;
                     if (di_reg >= N_SETTLE && lcnt_reg != 5'd16) begin
@@ -578,7 +578,7 @@ always @* begin
                     end
                     dec_valid_next = 1'b1;
                     dec_code_next  = cth1_reg ? DEC_TWAVE : DEC_NOISE;
-                    dec_flags_next = (cod_reg ? DEC_F_OVERDUE : 8'd0) | (clb_reg ? DEC_F_LEARN : 8'd0);
+                    dec_flags_next = (cod_reg ? DEC_F_OVERDUE : 2'd0) | (clb_reg ? DEC_F_LEARN : 2'd0);
                     dec_p_next     = cp_reg;
                     dec_n_next     = n_reg;
                 end
@@ -751,8 +751,8 @@ always @(posedge clk) begin
         pk_kind_reg  <= 2'd0;
         pk_emit_reg  <= {N_W{1'b0}};
         dec_valid_reg <= 1'b0;
-        dec_code_reg  <= 8'd0;
-        dec_flags_reg <= 8'd0;
+        dec_code_reg  <= 3'd0;
+        dec_flags_reg <= 2'd0;
         dec_p_reg     <= {M_W{1'b0}};
         dec_n_reg     <= {N_W{1'b0}};
     end else begin

@@ -436,7 +436,8 @@ class FrontendMainsTest(FeBaseTest):
 
 @pyuvm.test()
 class FrontendRrSatTest(FeBaseTest):
-    """Beats, a flat stretch of 66,000 samples, beats again: the RR interval saturates to u16."""
+    """A full-scale square wave over the learning phase, beats, a flat stretch of 66,000 samples,
+    beats again: the RR interval saturates to u16."""
 
     IDLE_PCT = 0
     BP_PCT = 10
@@ -446,7 +447,10 @@ class FrontendRrSatTest(FeBaseTest):
         self.raise_objection()
         await self.start()
         a = record_segment("100", 8)
-        x = np.concatenate([a, np.zeros(66000, dtype=np.int64), a])
+        # 2.5 s of a full-scale 15 Hz square wave first: the learning phase sees m near its
+        # top (2^25.4), so SPK, NPK, the learning sum and the thresholds use their upper bits
+        sq = np.where((np.arange(900) // 12) % 2 == 0, 1023, -1024)
+        x = np.concatenate([sq, a, np.zeros(66000, dtype=np.int64), a])
         await self.stream(x)
         await self.drain()
         await self.read_all()
