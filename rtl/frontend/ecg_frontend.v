@@ -380,13 +380,17 @@ if (TRACE_EN != 0) begin : gen_trace
 
     assign trc_ok = cnt_reg <= 4'd4;
 
+    // the write slots as 3-bit values (they wrap; an index expression is not truncated)
+    wire [2:0]  wp_filt = wp_reg + {2'b00, dec_valid};
+    wire [2:0]  wp_out  = wp_filt + 3'd1;
+
     always @(posedge clk) begin
         if (dec_valid) begin
             fifo[wp_reg] <= rec_dec;
         end
         if (fire) begin
-            fifo[wp_reg + {2'b00, dec_valid}]        <= rec_filt;
-            fifo[wp_reg + {2'b00, dec_valid} + 3'd1] <= rec_out;
+            fifo[wp_filt] <= rec_filt;
+            fifo[wp_out]  <= rec_out;
         end
     end
 
