@@ -106,7 +106,7 @@ TESTS: dict[str, SimTest] = {
     "frontend_regress": SimTest(**_FE, testcase="FrontendRegressionTest", data=True,
                                 doc="12 s of records 203, 232, 108, 105 (noisy): every f/base/d/b/m, decision and "
                                     "peak exact; idle, back-pressure, a mid-record reset, out-of-range words"),
-    "frontend_mains": SimTest(**_FE, testcase="FrontendMainsTest", smoke=True, data=True,
+    "frontend_mains": SimTest(**_FE, testcase="FrontendMainsTest", data=True,
                               doc="50 Hz and 60 Hz via CTRL + CMD.RESTART, CLR_STATS, error responses"),
     "frontend_rr_sat": SimTest(**_FE0, testcase="FrontendRrSatTest", data=True,
                                doc="a 66,000-sample flat stretch between beats: RR saturates to u16"),

@@ -147,7 +147,7 @@ reg  [31:0] sat_reg;
 reg  [31:0] last_peak_reg;
 /*verilator coverage_on*/
 
-wire [7:0] status = {2'b00, s_axis_tready, m_axis_pk_tvalid, m_axis_b_tvalid, mains50_reg,
+wire [5:0] status = {s_axis_tready, m_axis_pk_tvalid, m_axis_b_tvalid, mains50_reg,
                      det_learning, det_busy};
 
 fe_axil_regs #(

@@ -50,7 +50,7 @@ module fe_axil_regs #(
     /*verilator coverage_off*/
     input  wire [31:0]       info,
     /*verilator coverage_on*/
-    input  wire [7:0]        status,        // STATUS[7:0]
+    input  wire [5:0]        status,        // STATUS[5:0]
     // the 32-bit counters' upper bits need 2^31 events to toggle (values compared exactly)
     /*verilator coverage_off*/
     input  wire [31:0]       stat_samples,
@@ -168,7 +168,7 @@ always @* begin
         R_ID:        rd_value = ID;
         R_INFO:      rd_value = info;
         R_CTRL:      rd_value = {31'd0, mains50_reg};
-        R_STATUS:    rd_value = {24'd0, status};
+        R_STATUS:    rd_value = {26'd0, status};
         R_SAMPLES:   rd_value = stat_samples;
         R_PEAKS:     rd_value = stat_peaks;
         R_SAT:       rd_value = stat_sat;

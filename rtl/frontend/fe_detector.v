@@ -384,48 +384,8 @@ wire signed [SN_W-1:0] lo_k  = pki_s - REF_BACK;
 // Next state
 // ---------------------------------------------------------------------------------------------
 
-// a QRS from the registered operands cp/cpc/ci/cd/cpos/crr
-task do_accept;
-    input [1:0] kind;
-    input       sb;
-    begin
-        if (nqrs_reg != 2'd0) begin
-            rra_next = (nqrs_reg == 2'd1) ? {crr_reg, {RRA_SH{1'b0}}} : rra_upd[RRA_W-1:0];
-        end
-        nqrs_next  = (nqrs_reg == 2'd2) ? 2'd2 : nqrs_reg + 2'd1;
-        spk_next   = sb ? acc_s2[M_W-1:0] : acc_s3[M_W-1:0];
-        last_next  = ci_reg;
-        lastv_next = 1'b1;
-        ldm_next   = cd_reg;
-        sbp_next   = {M_W{1'b0}};
-        sbv_next   = 1'b0;
-        pk_valid_next = 1'b1;
-        pk_pos_next   = cpos_reg;
-        pk_rr_next    = prevv_reg ? rr_of(prr_d) : {RR_W{1'b0}};
-        pk_kind_next  = kind;
-        pk_emit_next  = n_reg;
-        prev_next     = cpos_reg;
-        prevv_next    = 1'b1;
-        dec_valid_next = 1'b1;
-        dec_code_next  = sb ? DEC_SEARCHBACK : DEC_QRS;
-        dec_flags_next = (kind == KIND_LEARNING) ? DEC_F_LEARN : 2'd0;
-        dec_p_next     = cp_reg;
-        dec_n_next     = n_reg;
-    end
-endtask
-
-// load the search-back candidate as the operands of ST_SBACC
-task load_sb;
-    begin
-        cp_next   = sbp_reg;
-        cpc_next  = clip_p(sbp_reg, spk_reg);
-        ci_next   = sbi_reg;
-        cd_next   = sbd_reg;
-        cpos_next = sbpos_reg;
-        crr_next  = rr_of(sbi_reg - last_reg);
-        state_next = ST_SBACC;
-    end
-endtask
+// (the accept and the search-back load are written out where they are used: Icarus's @*
+// does not see the signals a task reads)
 
 always @* begin
     state_next = state_reg;
@@ -563,7 +523,28 @@ always @* begin
         ST_CLS2: begin
             if (go) begin
                 if (cqrs_reg) begin
-                    do_accept(clb_reg ? KIND_LEARNING : KIND_THRESHOLD, 1'b0);
+                    if (nqrs_reg != 2'd0) begin
+                        rra_next = (nqrs_reg == 2'd1) ? {crr_reg, {RRA_SH{1'b0}}} : rra_upd[RRA_W-1:0];
+                    end
+                    nqrs_next  = (nqrs_reg == 2'd2) ? 2'd2 : nqrs_reg + 2'd1;
+                    spk_next   = acc_s3[M_W-1:0];
+                    last_next  = ci_reg;
+                    lastv_next = 1'b1;
+                    ldm_next   = cd_reg;
+                    sbp_next   = {M_W{1'b0}};
+                    sbv_next   = 1'b0;
+                    pk_valid_next = 1'b1;
+                    pk_pos_next   = cpos_reg;
+                    pk_rr_next    = prevv_reg ? rr_of(prr_d) : {RR_W{1'b0}};
+                    pk_kind_next  = (clb_reg ? KIND_LEARNING : KIND_THRESHOLD);
+                    pk_emit_next  = n_reg;
+                    prev_next     = cpos_reg;
+                    prevv_next    = 1'b1;
+                    dec_valid_next = 1'b1;
+                    dec_code_next  = DEC_QRS;
+                    dec_flags_next = clb_reg ? DEC_F_LEARN : 2'd0;
+                    dec_p_next     = cp_reg;
+                    dec_n_next     = n_reg;
                 end else begin
                     npk_next = nz_s[M_W-1:0];
                     if (cod_reg) begin
@@ -599,7 +580,13 @@ always @* begin
         ST_SB: begin
             if (go) begin
                 if (sb_take) begin
-                    load_sb;
+                    cp_next   = sbp_reg;
+                    cpc_next  = clip_p(sbp_reg, spk_reg);
+                    ci_next   = sbi_reg;
+                    cd_next   = sbd_reg;
+                    cpos_next = sbpos_reg;
+                    crr_next  = rr_of(sbi_reg - last_reg);
+                    state_next = ST_SBACC;
                 end else begin
                     n_next     = n_reg + 1'b1;
                     state_next = ST_IN;
@@ -609,7 +596,28 @@ always @* begin
         ST_SBACC: begin
             // entered from ST_IN or ST_SB, both of which waited for go: the peak register is
             // empty and the trace FIFO has room for this decision
-            do_accept(KIND_SEARCHBACK, 1'b1);
+            if (nqrs_reg != 2'd0) begin
+                rra_next = (nqrs_reg == 2'd1) ? {crr_reg, {RRA_SH{1'b0}}} : rra_upd[RRA_W-1:0];
+            end
+            nqrs_next  = (nqrs_reg == 2'd2) ? 2'd2 : nqrs_reg + 2'd1;
+            spk_next   = acc_s2[M_W-1:0];
+            last_next  = ci_reg;
+            lastv_next = 1'b1;
+            ldm_next   = cd_reg;
+            sbp_next   = {M_W{1'b0}};
+            sbv_next   = 1'b0;
+            pk_valid_next = 1'b1;
+            pk_pos_next   = cpos_reg;
+            pk_rr_next    = prevv_reg ? rr_of(prr_d) : {RR_W{1'b0}};
+            pk_kind_next  = KIND_SEARCHBACK;
+            pk_emit_next  = n_reg;
+            prev_next     = cpos_reg;
+            prevv_next    = 1'b1;
+            dec_valid_next = 1'b1;
+            dec_code_next  = DEC_SEARCHBACK;
+            dec_flags_next = 2'd0;
+            dec_p_next     = cp_reg;
+            dec_n_next     = n_reg;
             n_next     = n_reg + 1'b1;
             state_next = ST_IN;
         end
@@ -652,7 +660,13 @@ always @* begin
                 end else if (n_reg == N_LEARN) begin
                     state_next = ST_LINIT;
                 end else if (n_reg > N_LEARN && sb_take) begin
-                    load_sb;
+                    cp_next   = sbp_reg;
+                    cpc_next  = clip_p(sbp_reg, spk_reg);
+                    ci_next   = sbi_reg;
+                    cd_next   = sbd_reg;
+                    cpos_next = sbpos_reg;
+                    crr_next  = rr_of(sbi_reg - last_reg);
+                    state_next = ST_SBACC;
                 end else begin
                     n_next = n_reg + 1'b1;
                 end

@@ -429,7 +429,13 @@ class FrontendMainsTest(FeBaseTest):
                         AxilItem("w", addr=0x80, data=1),                   # above the map
                         AxilItem("r", write=False, addr=REG["CMD"]),        # write-only
                         AxilItem("r", write=False, addr=0x3C),
-                        AxilItem("r", write=False, addr=0xC4))
+                        AxilItem("r", write=False, addr=0xC4),
+                        AxilItem("w", addr=0x43, data=1),                   # above the map
+                        AxilItem("w", addr=REG["CMD"], data=2, strb=0xE),   # partial strobe
+                        AxilItem("w", addr=REG["CTRL"] | 3, data=hi()),     # byte offset ignored
+                        AxilItem("r", write=False, addr=REG["SAMPLES"] | 1),
+                        AxilItem("r", write=False, addr=REG["LAST_PEAK"] | 2),
+                        AxilItem("r", write=False, addr=0x41))
         await self.read_all()
         self.drop_objection()
 
@@ -450,7 +456,10 @@ class FrontendRrSatTest(FeBaseTest):
         # 2.5 s of a full-scale 15 Hz square wave first: the learning phase sees m near its
         # top (2^25.4), so SPK, NPK, the learning sum and the thresholds use their upper bits
         sq = np.where((np.arange(900) // 12) % 2 == 0, 1023, -1024)
-        x = np.concatenate([sq, a, np.zeros(66000, dtype=np.int64), a])
+        await self.stream(sq)
+        await self.drain()
+        await self.read_all()           # SPK, NPK near the top of their range
+        x = np.concatenate([a, np.zeros(66000, dtype=np.int64), a])
         await self.stream(x)
         await self.drain()
         await self.read_all()
