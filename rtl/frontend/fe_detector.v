@@ -249,6 +249,7 @@ reg  [M_W-1:0]      lmax_reg, lmax_next;
 reg  [LSUM_W-1:0]   lsum_reg, lsum_next;
 reg  [4:0]          lcnt_reg, lcnt_next;          // buffered learning peaks
 reg  [4:0]          lidx_reg, lidx_next;          // the one classified next
+reg                 uselb_reg;                    // lidx != lcnt: a learning peak is queued
 // output peaks
 /*verilator coverage_off*/
 reg  [N_W-1:0]      prev_reg, prev_next;          // previous emitted position
@@ -323,7 +324,7 @@ assign in_ready = (state_reg == ST_IN) && go;
 
 // the peak entering ST_CLS1: a buffered learning peak or the declared one
 wire [3:0]        lr     = lidx_reg[3:0];
-wire              use_lb = lidx_reg != lcnt_reg;
+wire              use_lb = uselb_reg;                  // lidx != lcnt, registered
 wire [M_W-1:0]    q_p    = use_lb ? lb_p[lr] : dp_reg;
 /*verilator coverage_off*/
 wire [N_W-1:0]    q_i    = use_lb ? {{(N_W-LI_W){1'b0}}, lb_i[lr]} : di_reg;
@@ -757,6 +758,7 @@ always @(posedge clk) begin
         lsum_reg  <= {LSUM_W{1'b0}};
         lcnt_reg  <= 5'd0;
         lidx_reg  <= 5'd0;
+        uselb_reg <= 1'b0;
         prev_reg  <= {N_W{1'b0}};
         prevv_reg <= 1'b0;
         pk_valid_reg <= 1'b0;
@@ -823,6 +825,7 @@ always @(posedge clk) begin
         lsum_reg  <= lsum_next;
         lcnt_reg  <= lcnt_next;
         lidx_reg  <= lidx_next;
+        uselb_reg <= lidx_next != lcnt_next;
         prev_reg  <= prev_next;
         prevv_reg <= prevv_next;
         pk_valid_reg <= pk_valid_next;
