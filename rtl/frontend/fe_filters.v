@@ -229,6 +229,8 @@ wire signed [B_W-1:0] b4 = {f128_q4[F_W-1], f128_q4} - {base_q4[F_W-1], base_q4}
 wire [D_W-1:0]    d_mag = d_q4[D_W-1] ? -d_q4 : d_q4;    // <= 20,184: fits DABS_W
 wire [DABS_W-1:0] dabs4 = d_mag[DABS_W-1:0];
 wire              unused_dmag = d_mag[D_W-1];
+wire signed [2*D_W-1:0] sq4 = d_q4 * d_q4;                // < 2^29 (abs(d) <= 20,184)
+wire              unused_sq = ^sq4[2*D_W-1:SQ_W];
 
 reg                    v5_reg;
 reg  signed [F_W-1:0]  f_q5, base_q5;
@@ -254,7 +256,7 @@ always @(posedge clk) begin
             b_q5    <= b4;
             d_q5    <= d_q4;
             dabs_q5 <= dabs4;
-            sq_q5   <= dabs4 * dabs4;
+            sq_q5   <= sq4[SQ_W-1:0];            // d*d signed: no abs on the multiplier's path
         end
     end
 end
