@@ -253,6 +253,56 @@ EPROP_N_OUT = 4
 EPROP_LANES = 16
 EPROP_LUT_SIZE = 8
 
+# Raw-stream front end and R-peak detector (golden/frontend.py, docs/frontend.md): all
+# integers (no fraction bits); every width is bounded by |x| <= 1024 (docs/frontend.md).
+FE_X = _fmt("FE_X", 11, 0, True, "trunc", "saturate",
+            "front-end input: ADC code minus ADC zero, s11; the RTL saturates wider stream words")
+FE_U = _fmt("FE_U", 21, 0, True, "trunc", "error", "mains notch output u = 256 x - C x1 + 256 x2")
+FE_S1 = _fmt("FE_S1", 24, 0, True, "trunc", "error", "first 8-sample moving sum of u")
+FE_S2 = _fmt("FE_S2", 27, 0, True, "trunc", "error", "second 8-sample moving sum")
+FE_F = _fmt("FE_F", 13, 0, True, "trunc", "error", "low-passed signal f = s2 >> 14 (floor)")
+FE_A = _fmt("FE_A", 21, 0, True, "trunc", "error", "256-sample sum of f")
+FE_BASE = _fmt("FE_BASE", 13, 0, True, "trunc", "error", "baseline estimate a >> 8 (floor)")
+FE_B = _fmt("FE_B", 14, 0, True, "trunc", "error", "baseline-removed output b = f[n-128] - base")
+FE_D = _fmt("FE_D", 16, 0, True, "trunc", "error", "derivative 2f + f1 - f3 - 2f4")
+FE_DABS = _fmt("FE_DABS", 15, 0, False, "trunc", "error", "abs(d) and its per-peak maximum")
+FE_Q = _fmt("FE_Q", 20, 0, False, "trunc", "saturate", "squared derivative, min(d*d, 2**20-1)")
+FE_M = _fmt("FE_M", 26, 0, False, "trunc", "error",
+            "54-sample moving-window integral of q; also SPK, NPK, thresholds, peak levels")
+FE_LSUM = _fmt("FE_LSUM", 36, 0, False, "trunc", "error", "sum of m over the 720 learning samples")
+FE_RR = _fmt("FE_RR", 16, 0, False, "trunc", "saturate",
+             "RR interval in samples (detector and peak stream), saturating")
+FE_RRACC = _fmt("FE_RRACC", 19, 0, False, "trunc", "error", "RR accumulator A (u16.3 as an integer)")
+
+FE_CONSTANTS = {
+    "FE_NOTCH_C60": 256,     # 2 cos(2 pi 60/360) * 256, exact
+    "FE_NOTCH_C50": 329,     # round(2 cos(2 pi 50/360) * 256)
+    "FE_NOTCH_SHIFT": 8,
+    "FE_LP_LEN": 8,
+    "FE_LP_SHIFT": 14,
+    "FE_BASE_LEN": 256,
+    "FE_BASE_SHIFT": 8,
+    "FE_BASE_DELAY": 128,
+    "FE_MWI_LEN": 54,
+    "FE_PEAK_HOLD": 72,
+    "FE_LEARN": 720,
+    "FE_LEARN_MAX": 16,
+    "FE_LEARN_NPK_SHIFT": 13,
+    "FE_TWAVE_WIN": 130,
+    "FE_T_DSHIFT": 1,
+    "FE_SPK_CLIP": 1,
+    "FE_OD_SHIFT": 1,
+    "FE_TH_NUM": 4,
+    "FE_SEARCHBACK_NUM": 53,
+    "FE_SEARCHBACK_SHIFT": 5,
+    "FE_RR_INIT": 288,
+    "FE_RR_AVG_SHIFT": 3,
+    "FE_REF_BACK": 50,
+    "FE_REF_FWD": 5,
+    "FE_F_DELAY": 8,
+    "FE_SETTLE": 74,         # 2 + 2 (LP_LEN - 1) + 4 + MWI_LEN
+}
+
 EPROP_CONSTANTS = {
     "EPROP_SAMPLES_PER_STEP": EPROP_SAMPLES_PER_STEP,
     "EPROP_T": EPROP_T,
@@ -296,6 +346,10 @@ TRACE_KINDS = {
     "TRC_EPROP_DW": 37,     # weight word lane at end of beat (learning): {w_new(8), delta(24)}
     "TRC_EPROP_BEAT": 38,   # end of beat: {class(2), spikes of the beat(16)}
     "TRC_EPROP_CYCLES": 39, # engine cycles of the beat
+    # raw-stream front end (docs/frontend_rtl.md, "Trace port"); index = sample n[15:0]
+    "TRC_FE_FILT": 48,      # every sample: step = d, value = {f, base} (16 bits each, sign-extended)
+    "TRC_FE_OUT": 49,       # every sample: step = b (sign-extended), value = m
+    "TRC_FE_DEC": 50,       # a detector decision: step = {flags, code}, value = the peak level p
 }
 
 
@@ -329,6 +383,10 @@ def render_verilog_header() -> str:
     lines.append("")
     lines.append("// IF SNN engine geometry")
     for k, v in SNN_CONSTANTS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("// Raw-stream front end (golden/frontend.py, docs/frontend.md)")
+    for k, v in FE_CONSTANTS.items():
         lines.append(f"`define ECG_{k} {v}")
     lines.append("")
     lines.append("// e-prop network geometry")

@@ -64,36 +64,41 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from golden import formats as _F
+
+_C = _F.FE_CONSTANTS         # the one definition (golden/formats.py -> rtl/common/ecg_formats.vh)
 FS = 360                     # Hz, the only rate accepted
-X_MIN, X_MAX = -1024, 1023   # s11 ADC codes relative to ADC zero
-NOTCH_C60 = 256              # 2 cos(2 pi 60 / 360) * 256 = 256 exactly
-NOTCH_C50 = 329              # round(2 cos(2 pi 50 / 360) * 256) = round(329.11)
-NOTCH_GAIN_SHIFT = 8         # the notch taps are scaled by 2**8
-LP_LEN = 8                   # each of the two moving sums
-LP_SHIFT = 14                # 8 (notch) + 3 + 3 (two sums of 8)
-BASE_LEN = 256               # baseline moving average (711 ms)
-BASE_SHIFT = 8
-BASE_DELAY = 128             # centre sample of the baseline window
-Q_MAX = (1 << 20) - 1        # squaring saturates to u20
-MWI_LEN = 54                 # 150 ms
-PEAK_HOLD = 72               # 200 ms: a peak is final when nothing larger comes within it
-LEARN = 720                  # 2 s learning
-LEARN_MAX = 16               # peaks buffered during learning
-TWAVE_WIN = 130              # 360 ms
-T_DSHIFT = 1                 # T wave: largest |d| below last QRS's >> T_DSHIFT
-SPK_CLIP = 1                 # a peak updates SPK with at most SPK << SPK_CLIP (0: no clip)
-OD_SHIFT = 1                 # overdue (no QRS for the search-back time): SPK >>= OD_SHIFT per noise peak
-TH_NUM = 4                   # TH1 = NPK + (SPK - NPK) * TH_NUM / 16
-SEARCHBACK_NUM = 53          # search back after RR_avg * 53 / 32 (1.656 RR)
-SEARCHBACK_SHIFT = 5
-RR_INIT = 288                # 0.8 s, the RR average before two QRS
-RR_AVG_SHIFT = 3
-RR_MAX = (1 << 16) - 1       # RR intervals saturate to u16
-REF_BACK = 50                # refinement window on f, relative to the m peak
-REF_FWD = 5
+X_MIN, X_MAX = _F.FE_X.min_code, _F.FE_X.max_code   # s11 ADC codes relative to ADC zero
+NOTCH_C60 = _C["FE_NOTCH_C60"]     # 2 cos(2 pi 60 / 360) * 256 = 256 exactly
+NOTCH_C50 = _C["FE_NOTCH_C50"]     # round(2 cos(2 pi 50 / 360) * 256) = round(329.11)
+NOTCH_GAIN_SHIFT = _C["FE_NOTCH_SHIFT"]   # the notch taps are scaled by 2**8
+LP_LEN = _C["FE_LP_LEN"]           # each of the two moving sums
+LP_SHIFT = _C["FE_LP_SHIFT"]       # 8 (notch) + 3 + 3 (two sums of 8)
+BASE_LEN = _C["FE_BASE_LEN"]       # baseline moving average (711 ms)
+BASE_SHIFT = _C["FE_BASE_SHIFT"]
+BASE_DELAY = _C["FE_BASE_DELAY"]   # centre sample of the baseline window
+Q_MAX = _F.FE_Q.max_code           # squaring saturates to u20
+MWI_LEN = _C["FE_MWI_LEN"]         # 150 ms
+PEAK_HOLD = _C["FE_PEAK_HOLD"]     # 200 ms: a peak is final when nothing larger comes within it
+LEARN = _C["FE_LEARN"]             # 2 s learning
+LEARN_MAX = _C["FE_LEARN_MAX"]     # peaks buffered during learning
+LEARN_NPK_SHIFT = _C["FE_LEARN_NPK_SHIFT"]   # NPK = (sum m over learning) >> 13
+TWAVE_WIN = _C["FE_TWAVE_WIN"]     # 360 ms
+T_DSHIFT = _C["FE_T_DSHIFT"]       # T wave: largest |d| below last QRS's >> T_DSHIFT
+SPK_CLIP = _C["FE_SPK_CLIP"]       # a peak updates SPK with at most SPK << SPK_CLIP (0: no clip)
+OD_SHIFT = _C["FE_OD_SHIFT"]       # overdue (no QRS for the search-back time): SPK >>= OD_SHIFT per noise peak
+TH_NUM = _C["FE_TH_NUM"]           # TH1 = NPK + (SPK - NPK) * TH_NUM / 16
+SEARCHBACK_NUM = _C["FE_SEARCHBACK_NUM"]     # search back after RR_avg * 53 / 32 (1.656 RR)
+SEARCHBACK_SHIFT = _C["FE_SEARCHBACK_SHIFT"]
+RR_INIT = _C["FE_RR_INIT"]         # 0.8 s, the RR average before two QRS
+RR_AVG_SHIFT = _C["FE_RR_AVG_SHIFT"]
+RR_MAX = _F.FE_RR.max_code         # RR intervals saturate to u16
+REF_BACK = _C["FE_REF_BACK"]       # refinement window on f, relative to the m peak
+REF_FWD = _C["FE_REF_FWD"]
 SETTLE = 2 + 2 * (LP_LEN - 1) + 4 + MWI_LEN   # 74: m peaks before this are start-up transient
-F_DELAY = 8                  # group delay of f behind x: notch 1 + two 8-sums 3.5 + 3.5
+F_DELAY = _C["FE_F_DELAY"]         # group delay of f behind x: notch 1 + two 8-sums 3.5 + 3.5
 FBUF = PEAK_HOLD + REF_BACK + 1   # f samples kept for the refinement
+assert SETTLE == _C["FE_SETTLE"], "FE_SETTLE in golden/formats.py disagrees with the filter lengths"
 #: samples from the m peak to the emission of a threshold detection
 LATENCY = PEAK_HOLD
 
@@ -152,6 +157,20 @@ def _check_sample(x) -> int:
     return x
 
 
+# Detector decisions, as logged by decision_trace() and carried by the RTL's trace port
+# (TRC_FE_DEC: step = flags << 8 | code, value = the peak level p; docs/frontend_rtl.md).
+DEC_LEARN_BUF = 1      # m peak declared during learning, buffered for classification at LEARN
+DEC_LEARN_DROP = 2     # m peak declared during learning and ignored (before SETTLE or buffer full)
+DEC_QRS = 3            # above TH1 and not a T wave: a QRS
+DEC_TWAVE = 4          # above TH1 but rejected by the T-wave rule: noise
+DEC_NOISE = 5          # at most TH1: noise
+DEC_SEARCHBACK = 6     # the search-back candidate taken as a QRS
+DEC_F_OVERDUE = 1      # flag: this noise peak halved SPK (no QRS for the search-back time)
+DEC_F_LEARN = 2        # flag: a learning-phase peak classified at sample LEARN
+#: peak-stream kinds (the RTL's m_axis_pk_tuser)
+KIND_THRESHOLD, KIND_SEARCHBACK, KIND_LEARNING = 0, 1, 2
+
+
 class _Detector:
     """Decision logic, one sample at a time (shared by :func:`step` and :func:`run`).
 
@@ -165,7 +184,7 @@ class _Detector:
 
     __slots__ = ("n", "pk", "pk_i", "pk_dmax", "valid", "dmax", "spk", "npk",
                  "last_i", "last_dmax", "n_qrs", "rr_acc", "sb_p", "sb_i", "sb_dmax",
-                 "sb_pos", "lmax", "lsum", "lbuf", "fbuf", "pk_base")
+                 "sb_pos", "lmax", "lsum", "lbuf", "fbuf", "pk_base", "events", "_from_lbuf")
 
     def __init__(self):
         self.n = 0
@@ -189,6 +208,8 @@ class _Detector:
         self.lsum = 0
         self.lbuf = []
         self.fbuf = [0] * FBUF
+        self.events = None        # a list: every decision is logged (decision_trace)
+        self._from_lbuf = False
 
     def _refine(self, i: int, base: int) -> int:
         # called when the peak at i is declared (n = i + PEAK_HOLD): the ring holds
@@ -203,6 +224,7 @@ class _Detector:
         return max(best_k - F_DELAY, 0)
 
     def _accept(self, p, i, dmax, pos, out, shift):
+        p_in = p
         if self.n_qrs >= 1:
             rr = min(i - self.last_i, RR_MAX)
             if self.n_qrs == 1:
@@ -216,6 +238,9 @@ class _Detector:
         self.last_i, self.last_dmax = i, dmax
         self.sb_p, self.sb_i = 0, -1
         out.append(pos)
+        if self.events is not None:
+            code = DEC_SEARCHBACK if shift == 2 else DEC_QRS
+            self.events.append((self.n, code, p_in, DEC_F_LEARN if self._from_lbuf else 0, pos))
 
     def _classify(self, p, i, dmax, pos, out):
         th1 = self.npk + (((self.spk - self.npk) * TH_NUM) >> 4)
@@ -223,6 +248,12 @@ class _Detector:
         if p > th1 and not (since < TWAVE_WIN and dmax < (self.last_dmax >> T_DSHIFT)):
             self._accept(p, i, dmax, pos, out, 3)
             return
+        if self.events is not None:
+            twave = p > th1
+            od = OD_SHIFT and self.last_i >= 0 and self.n - self.last_i > self._sb_limit()
+            self.events.append((self.n, DEC_TWAVE if twave else DEC_NOISE, p,
+                                (DEC_F_OVERDUE if od else 0) | (DEC_F_LEARN if self._from_lbuf else 0),
+                                pos))
         self.npk += (p - self.npk) >> 3
         if OD_SHIFT and self.last_i >= 0 and self.n - self.last_i > self._sb_limit():
             self.spk >>= OD_SHIFT
@@ -253,12 +284,18 @@ class _Detector:
             self.lsum += m
             if declared is not None and declared[1] >= SETTLE and len(self.lbuf) < LEARN_MAX:
                 self.lbuf.append(declared)
+                if self.events is not None:
+                    self.events.append((n, DEC_LEARN_BUF, declared[0], 0, declared[3]))
+            elif declared is not None and self.events is not None:
+                self.events.append((n, DEC_LEARN_DROP, declared[0], 0, declared[3]))
         else:
             if n == LEARN:
                 self.spk = self.lmax >> 1
-                self.npk = self.lsum >> 13
+                self.npk = self.lsum >> LEARN_NPK_SHIFT
+                self._from_lbuf = True
                 for pd in self.lbuf:
                     self._classify(*pd, out)
+                self._from_lbuf = False
                 self.lbuf = []
             if declared is not None:
                 self._classify(*declared, out)
@@ -336,9 +373,10 @@ class Result:
     emitted: np.ndarray  # the sample at which each peak was emitted
 
 
-def filters(x, mains: int = 60):
-    """Vectorised filter chain: (f, base, b, d, m) as int64 arrays."""
-    c = notch_coefficient(mains)
+def filters(x, mains: int = 60, c: int | None = None):
+    """Vectorised filter chain: (f, base, b, d, m) as int64 arrays.  ``c``: a notch
+    coefficient other than the mains setting's (the benches' corrupted model)."""
+    c = notch_coefficient(mains) if c is None else int(c)
     x = _check_samples(x)
     u = (x << NOTCH_GAIN_SHIFT) - c * _delay(x, 1) + (_delay(x, 2) << NOTCH_GAIN_SHIFT)
     s2 = _msum(_msum(u, LP_LEN), LP_LEN)
@@ -370,3 +408,51 @@ def run(x, fs=FS, mains: int = 60) -> Result:
 def detect(x, fs=FS, mains: int = 60) -> np.ndarray:
     """Refined R-peak sample indices of a whole record."""
     return run(x, fs, mains).peaks
+
+
+@dataclass
+class Decisions:
+    """Every detector decision of a record, in order (decision_trace)."""
+
+    n: np.ndarray        # sample at which the decision was taken
+    code: np.ndarray     # DEC_* code
+    p: np.ndarray        # the peak level (m) the decision was about
+    flags: np.ndarray    # DEC_F_* flags
+    pos: np.ndarray      # the peak's refined position (input-sample time)
+
+
+def decision_trace(x, fs=FS, mains: int = 60, c: int | None = None) -> tuple[Result, Decisions]:
+    """:func:`run` plus the log of every detector decision (the same _Detector, logging on);
+    ``c`` as in :func:`filters`."""
+    _check_fs(fs)
+    f, base, b, d, m = filters(x, mains, c)
+    det = _Detector()
+    det.events = []
+    peaks, emitted = [], []
+    dabs = np.abs(d)
+    for n, (mn, dn, fn, bn) in enumerate(zip(m.tolist(), dabs.tolist(), f.tolist(), base.tolist())):
+        for p in det.tick(mn, dn, fn, bn):
+            peaks.append(p)
+            emitted.append(n)
+    ev = np.asarray(det.events, dtype=np.int64).reshape(-1, 5)
+    res = Result(f=f, b=b, m=m, peaks=np.asarray(peaks, dtype=np.int64),
+                 emitted=np.asarray(emitted, dtype=np.int64))
+    return res, Decisions(n=ev[:, 0], code=ev[:, 1], p=ev[:, 2], flags=ev[:, 3], pos=ev[:, 4])
+
+
+def peak_kinds(dec: Decisions) -> np.ndarray:
+    """KIND_* of every emitted peak, in emission order."""
+    acc = (dec.code == DEC_QRS) | (dec.code == DEC_SEARCHBACK)
+    kind = np.where(dec.code == DEC_SEARCHBACK, KIND_SEARCHBACK,
+                    np.where(dec.flags & DEC_F_LEARN, KIND_LEARNING, KIND_THRESHOLD))
+    return kind[acc]
+
+
+def peak_rr(peaks) -> np.ndarray:
+    """RR interval of every peak (emission order): the refined position minus the previous
+    peak's, saturated to u16 (FE_RR); 0 for the first peak after a reset."""
+    p = np.asarray(peaks, dtype=np.int64)
+    rr = np.zeros(len(p), dtype=np.int64)
+    if len(p) > 1:
+        rr[1:] = np.minimum(np.diff(p), RR_MAX)
+    return rr

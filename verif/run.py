@@ -82,6 +82,11 @@ _PIPE = dict(toplevel="ecg_pipeline_top", filelist="rtl/system/ecg_pipeline_top.
 # the CNN multiply-add IP's layer engine at its defaults (N_MAC 3, ACT 8 KiB, 4096 weight rows, 512 quant words)
 _CNN = dict(toplevel="cnn_engine", filelist="rtl/cnn/cnn_engine.f", module="verif.cnn.test_cnn_engine")
 
+# the raw-stream front end (filters, R-peak detector, registers); TRACE_EN=0 for the cycle count
+_FE = dict(toplevel="ecg_frontend", filelist="rtl/frontend/ecg_frontend.f",
+           module="verif.frontend.test_ecg_frontend", parameters={"TRACE_EN": 1})
+_FE0 = dict(_FE, parameters={"TRACE_EN": 0})
+
 TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test"),
     "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
@@ -96,6 +101,19 @@ TESTS: dict[str, SimTest] = {
                                 doc="wrong frame lengths, out-of-range samples, zero gap"),
     "encoder_expect_fail": SimTest(**_ENC, testcase="EncoderCorruptModelTest",
                                    doc="corrupted golden model: must fail (expect_fail)"),
+    "frontend": SimTest(**_FE, testcase="Frontend(Regression|Mains)Test", umbrella=True,
+                        data=True, doc="the front-end tests with the trace port"),
+    "frontend_regress": SimTest(**_FE, testcase="FrontendRegressionTest", data=True,
+                                doc="12 s of records 203, 232, 108, 105 (noisy): every f/base/d/b/m, decision and "
+                                    "peak exact; idle, back-pressure, a mid-record reset, out-of-range words"),
+    "frontend_mains": SimTest(**_FE, testcase="FrontendMainsTest", data=True,
+                              doc="50 Hz and 60 Hz via CTRL + CMD.RESTART, CLR_STATS, error responses"),
+    "frontend_rr_sat": SimTest(**_FE0, testcase="FrontendRrSatTest", data=True,
+                               doc="a 66,000-sample flat stretch between beats: RR saturates to u16"),
+    "frontend_throughput": SimTest(**_FE0, testcase="FrontendThroughputTest", data=True,
+                                   doc="TRACE_EN=0: one sample per clock, detector busy cycles as documented"),
+    "frontend_expect_fail": SimTest(**_FE, testcase="FrontendCorruptModelTest", smoke=True, data=True,
+                                    doc="corrupted golden model (notch C + 1): must fail (expect_fail)"),
     "wakeup": SimTest(
         **_WAKE, testcase="Wakeup", umbrella=True,
         doc="every wake-up path test (Click element, clock gate, stage-2 responder)"),

@@ -60,6 +60,38 @@ def test_bench_encoder_detects_corrupted_model():
     assert code == 1 and res["mismatches"] > 100
 
 
+def _bench_frontend(*args):
+    """The first 60 s of records 105 and 203 (noisy) through the front end (TRACE_EN=1) with
+    idle cycles and back-pressure on both output streams."""
+    import os
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "frontend", "--sim", "verilator",
+                        "--records", "105,203", "--idle-pct", "10", "--bp-pct", "20", *args], cwd=ROOT,
+                       capture_output=True, text=True, env={**os.environ, "FRONTEND_SECONDS": "60"})
+    import json
+    return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def test_bench_frontend_matches_model():
+    code, res, err = _bench_frontend()
+    n = 2 * 60 * 360
+    assert code == 0 and res["mismatches"] == 0 and res["samples"] == n, err
+    # per sample: two trace records (4 fields each) and b with its index; 4 fields per peak
+    assert res["values_compared"] >= n * (8 + 2) + 4 * res["beats"] and res["beats"] > 100
+    ec = res["ec57_whole"]
+    assert ec["tp"] + ec["fp"] == res["beats"] and ec["tp"] > 0
+    import numpy as np
+    z = np.load(ROOT / "build" / "bench" / "results" / "frontend.npz")
+    assert sorted(z.files) == ["emit", "kind", "pos", "record", "rr"]
+    assert all(z[k].shape == (res["beats"],) for k in z.files)
+    assert (z["emit"] > z["pos"]).all() and set(np.unique(z["record"])) == {105, 203}
+
+
+def test_bench_frontend_detects_corrupted_model():
+    """The bulk comparison must fail when the golden model is wrong (notch C + 1)."""
+    code, res, _ = _bench_frontend("--corrupt-model")
+    assert code == 1 and res["mismatches"] > 1000
+
+
 def _bench_snn_if(*args):
     """60 intra-test beats through the IF engine (TRACE_EN=1, INIT_BANK0..3 = the intra
     banks) in cascade mode, so all three stage banks and every trace kind occur."""

@@ -149,3 +149,37 @@ def test_register_widths_hold_at_full_scale(mains):
     assert -2 ** 15 <= d.min() and d.max() < 2 ** 15
     assert 0 <= m.min() and m.max() < 2 ** 26
     assert np.any(d * d > FE.Q_MAX) and m.max() <= FE.MWI_LEN * FE.Q_MAX   # saturation exercised
+
+
+@pytest.mark.parametrize("rec,start", [("203", 60 * 360), ("232", 0)])
+def test_decision_trace_matches_run_and_logs_every_peak(rec, start):
+    """decision_trace (the RTL's decision log) is run() with logging on: the same peaks in
+    emission order; one QRS/search-back entry per peak, at its emission sample and position."""
+    x = D.read_record(rec).signal[start:start + 20 * 360]
+    r = FE.run(x)
+    res, dec = FE.decision_trace(x)
+    np.testing.assert_array_equal(res.peaks, r.peaks)        # emission order is sorted
+    np.testing.assert_array_equal(res.emitted, r.emitted)
+    acc = np.isin(dec.code, (FE.DEC_QRS, FE.DEC_SEARCHBACK))
+    np.testing.assert_array_equal(dec.n[acc], res.emitted)
+    np.testing.assert_array_equal(dec.pos[acc], res.peaks)
+    kinds = FE.peak_kinds(dec)
+    assert len(kinds) == len(res.peaks)
+    assert (kinds == FE.KIND_SEARCHBACK).any() and (kinds == FE.KIND_LEARNING).any()
+    assert (dec.code == FE.DEC_TWAVE).any() or (dec.code == FE.DEC_NOISE).any()
+    assert (np.diff(dec.n) >= 0).all()
+    # a corrupted coefficient changes the filters (the benches' --corrupt-model)
+    f_bad = FE.filters(x, 60, FE.NOTCH_C60 + 1)[0]
+    assert (f_bad != r.f).any()
+
+
+def test_peak_rr_saturates_and_starts_at_zero():
+    rr = FE.peak_rr([10, 300, 300 + 70000, 300 + 70100])
+    assert rr.tolist() == [0, 290, FE.RR_MAX, 100]
+    assert FE.peak_rr([]).tolist() == []
+
+
+def test_constants_come_from_formats():
+    from golden import formats as F
+    assert FE.NOTCH_C50 == F.FE_CONSTANTS["FE_NOTCH_C50"] and FE.Q_MAX == F.FE_Q.max_code
+    assert (FE.X_MIN, FE.X_MAX) == (-1024, 1023) and FE.SETTLE == F.FE_CONSTANTS["FE_SETTLE"]

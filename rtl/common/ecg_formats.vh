@@ -172,6 +172,111 @@
 `define ECG_EPROP_ACC_MIN (-8388608)
 `define ECG_EPROP_ACC_MAX (8388607)
 
+// FE_X: s11.0 (signed), rounding trunc, overflow saturate -- front-end input: ADC code minus ADC zero, s11; the RTL saturates wider stream words
+`define ECG_FE_X_W 11
+`define ECG_FE_X_FRAC 0
+`define ECG_FE_X_SIGNED 1
+`define ECG_FE_X_MIN (-1024)
+`define ECG_FE_X_MAX (1023)
+
+// FE_U: s21.0 (signed), rounding trunc, overflow error -- mains notch output u = 256 x - C x1 + 256 x2
+`define ECG_FE_U_W 21
+`define ECG_FE_U_FRAC 0
+`define ECG_FE_U_SIGNED 1
+`define ECG_FE_U_MIN (-1048576)
+`define ECG_FE_U_MAX (1048575)
+
+// FE_S1: s24.0 (signed), rounding trunc, overflow error -- first 8-sample moving sum of u
+`define ECG_FE_S1_W 24
+`define ECG_FE_S1_FRAC 0
+`define ECG_FE_S1_SIGNED 1
+`define ECG_FE_S1_MIN (-8388608)
+`define ECG_FE_S1_MAX (8388607)
+
+// FE_S2: s27.0 (signed), rounding trunc, overflow error -- second 8-sample moving sum
+`define ECG_FE_S2_W 27
+`define ECG_FE_S2_FRAC 0
+`define ECG_FE_S2_SIGNED 1
+`define ECG_FE_S2_MIN (-67108864)
+`define ECG_FE_S2_MAX (67108863)
+
+// FE_F: s13.0 (signed), rounding trunc, overflow error -- low-passed signal f = s2 >> 14 (floor)
+`define ECG_FE_F_W 13
+`define ECG_FE_F_FRAC 0
+`define ECG_FE_F_SIGNED 1
+`define ECG_FE_F_MIN (-4096)
+`define ECG_FE_F_MAX (4095)
+
+// FE_A: s21.0 (signed), rounding trunc, overflow error -- 256-sample sum of f
+`define ECG_FE_A_W 21
+`define ECG_FE_A_FRAC 0
+`define ECG_FE_A_SIGNED 1
+`define ECG_FE_A_MIN (-1048576)
+`define ECG_FE_A_MAX (1048575)
+
+// FE_BASE: s13.0 (signed), rounding trunc, overflow error -- baseline estimate a >> 8 (floor)
+`define ECG_FE_BASE_W 13
+`define ECG_FE_BASE_FRAC 0
+`define ECG_FE_BASE_SIGNED 1
+`define ECG_FE_BASE_MIN (-4096)
+`define ECG_FE_BASE_MAX (4095)
+
+// FE_B: s14.0 (signed), rounding trunc, overflow error -- baseline-removed output b = f[n-128] - base
+`define ECG_FE_B_W 14
+`define ECG_FE_B_FRAC 0
+`define ECG_FE_B_SIGNED 1
+`define ECG_FE_B_MIN (-8192)
+`define ECG_FE_B_MAX (8191)
+
+// FE_D: s16.0 (signed), rounding trunc, overflow error -- derivative 2f + f1 - f3 - 2f4
+`define ECG_FE_D_W 16
+`define ECG_FE_D_FRAC 0
+`define ECG_FE_D_SIGNED 1
+`define ECG_FE_D_MIN (-32768)
+`define ECG_FE_D_MAX (32767)
+
+// FE_DABS: u15.0 (unsigned), rounding trunc, overflow error -- abs(d) and its per-peak maximum
+`define ECG_FE_DABS_W 15
+`define ECG_FE_DABS_FRAC 0
+`define ECG_FE_DABS_SIGNED 0
+`define ECG_FE_DABS_MIN (0)
+`define ECG_FE_DABS_MAX (32767)
+
+// FE_Q: u20.0 (unsigned), rounding trunc, overflow saturate -- squared derivative, min(d*d, 2**20-1)
+`define ECG_FE_Q_W 20
+`define ECG_FE_Q_FRAC 0
+`define ECG_FE_Q_SIGNED 0
+`define ECG_FE_Q_MIN (0)
+`define ECG_FE_Q_MAX (1048575)
+
+// FE_M: u26.0 (unsigned), rounding trunc, overflow error -- 54-sample moving-window integral of q; also SPK, NPK, thresholds, peak levels
+`define ECG_FE_M_W 26
+`define ECG_FE_M_FRAC 0
+`define ECG_FE_M_SIGNED 0
+`define ECG_FE_M_MIN (0)
+`define ECG_FE_M_MAX (67108863)
+
+// FE_LSUM: u36.0 (unsigned), rounding trunc, overflow error -- sum of m over the 720 learning samples
+`define ECG_FE_LSUM_W 36
+`define ECG_FE_LSUM_FRAC 0
+`define ECG_FE_LSUM_SIGNED 0
+`define ECG_FE_LSUM_MIN (0)
+`define ECG_FE_LSUM_MAX (68719476735)
+
+// FE_RR: u16.0 (unsigned), rounding trunc, overflow saturate -- RR interval in samples (detector and peak stream), saturating
+`define ECG_FE_RR_W 16
+`define ECG_FE_RR_FRAC 0
+`define ECG_FE_RR_SIGNED 0
+`define ECG_FE_RR_MIN (0)
+`define ECG_FE_RR_MAX (65535)
+
+// FE_RRACC: u19.0 (unsigned), rounding trunc, overflow error -- RR accumulator A (u16.3 as an integer)
+`define ECG_FE_RRACC_W 19
+`define ECG_FE_RRACC_FRAC 0
+`define ECG_FE_RRACC_SIGNED 0
+`define ECG_FE_RRACC_MIN (0)
+`define ECG_FE_RRACC_MAX (524287)
+
 // Encoder geometry
 `define ECG_ENC_BEAT_LEN 250
 `define ECG_ENC_R_INDEX 100
@@ -209,6 +314,34 @@
 `define ECG_SNN_PASSES 2
 `define ECG_SNN_LANES 16
 
+// Raw-stream front end (golden/frontend.py, docs/frontend.md)
+`define ECG_FE_NOTCH_C60 256
+`define ECG_FE_NOTCH_C50 329
+`define ECG_FE_NOTCH_SHIFT 8
+`define ECG_FE_LP_LEN 8
+`define ECG_FE_LP_SHIFT 14
+`define ECG_FE_BASE_LEN 256
+`define ECG_FE_BASE_SHIFT 8
+`define ECG_FE_BASE_DELAY 128
+`define ECG_FE_MWI_LEN 54
+`define ECG_FE_PEAK_HOLD 72
+`define ECG_FE_LEARN 720
+`define ECG_FE_LEARN_MAX 16
+`define ECG_FE_LEARN_NPK_SHIFT 13
+`define ECG_FE_TWAVE_WIN 130
+`define ECG_FE_T_DSHIFT 1
+`define ECG_FE_SPK_CLIP 1
+`define ECG_FE_OD_SHIFT 1
+`define ECG_FE_TH_NUM 4
+`define ECG_FE_SEARCHBACK_NUM 53
+`define ECG_FE_SEARCHBACK_SHIFT 5
+`define ECG_FE_RR_INIT 288
+`define ECG_FE_RR_AVG_SHIFT 3
+`define ECG_FE_REF_BACK 50
+`define ECG_FE_REF_FWD 5
+`define ECG_FE_F_DELAY 8
+`define ECG_FE_SETTLE 74
+
 // e-prop network geometry
 `define ECG_EPROP_SAMPLES_PER_STEP 5
 `define ECG_EPROP_T 38
@@ -236,5 +369,8 @@
 `define ECG_TRC_EPROP_DW 37
 `define ECG_TRC_EPROP_BEAT 38
 `define ECG_TRC_EPROP_CYCLES 39
+`define ECG_TRC_FE_FILT 48
+`define ECG_TRC_FE_OUT 49
+`define ECG_TRC_FE_DEC 50
 
 `endif
