@@ -480,6 +480,7 @@ if_weight_mem #(
     .wdata (w_wdata),
     .re    (w_re),
     .raddr (w_raddr),
+    .oce   (1'b1),
     .rdata (w_rdata)
 );
 
@@ -512,6 +513,7 @@ for (gs = 0; gs < 3; gs = gs + 1) begin : gen_acc
         .wdata (wd),
         .re    (a_re),
         .raddr (a_raddr),
+        .oce   (1'b1),
         .rdata (a_rdata_raw[gs*WORD_W +: WORD_W])
     );
 end
@@ -541,6 +543,7 @@ if_weight_mem #(
     .wdata (e_v_wdata),
     .re    (1'b1),
     .raddr (e_v_raddr),
+    .oce   (1'b1),
     .rdata (v_rdata)
 );
 
