@@ -566,7 +566,7 @@ def learn_beats(x, labels, p: EpropParams, acc: LearnAcc | None = None) -> Learn
 # --------------------------------------------------------------------------
 # Cycle model (docs/eprop.md "Cycles")
 # --------------------------------------------------------------------------
-CYC_STEP_OVERHEAD = GROUPS + 3      # RTL: update of 64 neurons in 16 lanes (4) + 2 pipeline drains + output update
+CYC_STEP_OVERHEAD = GROUPS + 4      # RTL: update of 64 neurons in 16 lanes (4, two stages: + 1) + 2 pipeline drains + output update
 CYC_BEAT_OVERHEAD = 5               # RTL: bias and CFG words (4) + decision (1)
 CYC_APPLY = (N_REC * N_PRE + N_OUT * N_REC) // LANES   # end-of-beat weight application: 400 words
 

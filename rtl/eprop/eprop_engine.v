@@ -12,9 +12,9 @@
 // A beat {RR bits, 500 slots} accepted on s_beat runs 38 timesteps.  Each step is event driven
 // on one 128-bit weight word per cycle (16 lanes):
 //   INT   one word per (source that spiked, group of 16 hidden neurons): current accumulators
-//   UPD   4 cycles, 16 neurons per cycle: leak, integrate, saturate, fire, reset by
-//         subtraction, pseudo-derivative, readout trace (membranes in a 4-word neuron memory);
-//         in the last cycle the 96 presynaptic traces
+//   UPD   5 cycles, 16 neurons per cycle in two stages: leak, integrate, saturate (U1), then
+//         fire, reset by subtraction, pseudo-derivative, readout trace (U2, one cycle later;
+//         membranes in a 4-word neuron memory); in the fourth cycle the 96 presynaptic traces
 //   OUT   one W_out word per quad of hidden neurons with a spike; YUPD: the 4 leaky outputs
 //   learning beats, steps t >= t_err: ERR (one-sided error), LSIG (16 W_out words: learning
 //         signal and postsynaptic factor of 4 neurons per cycle), ACC (one read-modify-write of
@@ -297,6 +297,10 @@ reg  [NREC-1:0]     zn_reg;                 // spikes of this step
 reg  [NPRE*TR_W-1:0] zbar_reg;              // presynaptic traces (inputs 0..31, hidden 32..95)
 reg  [NREC*TR_W-1:0] zhat_reg;              // readout traces
 reg  [NREC*H_W-1:0] h_reg;                  // pseudo-derivatives of the step
+reg                 pu_v_reg;               // UPD stage U2 active (group pu_q_reg)
+reg  [1:0]          pu_q_reg;
+reg  [LANES*V_W-1:0] pu_u_reg;              // U1 result: saturated membranes before reset
+reg  [LANES-1:0]    pu_sat_reg;             //            the lanes that saturated
 reg  [NREC*G_W-1:0] g_reg;                  // postsynaptic factors of the step
 reg  [NOUT*Y_W-1:0] y_reg;                  // output membranes
 reg  [NOUT*YC_W-1:0] ycur_reg;              // output current of the step
@@ -480,6 +484,7 @@ if_weight_mem #(
     .wdata (w_wdata),
     .re    (w_re),
     .raddr (w_raddr),
+    .oce   (1'b1),
     .rdata (w_rdata)
 );
 
@@ -512,6 +517,7 @@ for (gs = 0; gs < 3; gs = gs + 1) begin : gen_acc
         .wdata (wd),
         .re    (a_re),
         .raddr (a_raddr),
+        .oce   (1'b1),
         .rdata (a_rdata_raw[gs*WORD_W +: WORD_W])
     );
 end
@@ -541,6 +547,7 @@ if_weight_mem #(
     .wdata (e_v_wdata),
     .re    (1'b1),
     .raddr (e_v_raddr),
+    .oce   (1'b1),
     .rdata (v_rdata)
 );
 
@@ -604,15 +611,17 @@ wire [3:0] ag_rest;
 if_ffs #(.W(4), .IDX_W(2)) ffs_agrp (.in(ag_pend), .any(ag_any), .idx(ag_idx), .rest(ag_rest));
 wire unused_ffs = ^{src_rest[0], oq_rest, as_rest, ag_any};
 
-// UPD: 16 lanes of the group cnt_reg[1:0]
+// UPD: stage U1 on the 16 lanes of group cnt_reg[1:0] (cycles 0..3), stage U2 on the group of
+// the previous cycle (cycles 1..4: pu_v_reg)
 wire [1:0]  uq = cnt_reg[1:0];
+wire        u1_on = state_reg == S_UPD && !cnt_reg[2];
 
 // Group, quad and source selections as explicit multiplexers with constant part-selects
 // (a variable part-select such as x[(q*LANES + l)*W +: W] becomes a barrel shifter over the
 // whole vector in synthesis; these are 4:1, 16:1 and 96:1 multiplexers)
 reg [LANES*CUR_W-1:0] cur_int_g;   // currents of group rd_q_reg (INT)
 reg [LANES*CUR_W-1:0] cur_upd_g;   // currents of group uq (UPD)
-reg [LANES*TR_W-1:0]  zhat_upd_g;  // readout traces of group uq (UPD)
+reg [LANES*TR_W-1:0]  zhat_upd_g;  // readout traces of group pu_q_reg (UPD stage U2)
 reg [LANES*G_W-1:0]   g_acc_g;     // postsynaptic factors of group rd_q_reg (ACC)
 reg [4*H_W-1:0]       h_quad;      // pseudo-derivatives of quad rd_a_reg (LSIG)
 reg [4*TR_W-1:0]      zhat_quad;   // readout traces of quad rd_a_reg (ACC)
@@ -635,6 +644,8 @@ always @* begin
         end
         if (uq == si[1:0]) begin
             cur_upd_g  = cur_reg[si*LANES*CUR_W +: LANES*CUR_W];
+        end
+        if (pu_q_reg == si[1:0]) begin
             zhat_upd_g = zhat_reg[si*LANES*TR_W +: LANES*TR_W];
         end
     end
@@ -661,16 +672,32 @@ always @* begin
             {{(CUR_W-W_W){w_rdata[il*W_W + W_W - 1]}}, w_rdata[il*W_W +: W_W]};
     end
 end
+// UPD stage U1: leak, integrate, saturate (registered in pu_u_reg, the saturation flags in
+// pu_sat_reg)
+reg  [LANES*V_W-1:0] u1_u;         // before reset (saturated)
+reg  [LANES-1:0]     u1_sat;
+integer ul;
+reg signed [16:0] u_vin, u_vl;
+reg signed [19:0] u_ex;
+always @* begin
+    for (ul = 0; ul < LANES; ul = ul + 1) begin
+        u_vin = (t_reg == 6'd0) ? 17'sd0 : {v_rdata[ul*V_W + V_W - 1], v_rdata[ul*V_W +: V_W]};
+        u_vl  = u_vin - (u_vin >>> kh_reg);
+        u_ex  = {{3{u_vl[16]}}, u_vl} +
+                {{3{cur_upd_g[ul*CUR_W + CUR_W - 1]}}, cur_upd_g[ul*CUR_W +: CUR_W]};
+        u1_u[ul*V_W +: V_W] = sat16(u_ex);
+        u1_sat[ul] = {{4{u1_u[ul*V_W + V_W - 1]}}, u1_u[ul*V_W +: V_W]} != u_ex;
+    end
+end
+
+// UPD stage U2: fire, reset by subtraction, pseudo-derivative, readout trace
 reg  [LANES*V_W-1:0] upd_v;        // membranes after reset
-reg  [LANES*V_W-1:0] upd_u;        // before reset (saturated)
+wire [LANES*V_W-1:0] upd_u = pu_u_reg;  // before reset (saturated)
 reg  [LANES-1:0]     upd_z;
 reg  [LANES*H_W-1:0] upd_h;
 reg  [LANES*TR_W-1:0] upd_zhat;
 reg  [4:0]           upd_sat;
 reg  [4:0]           upd_spk;
-integer ul;
-reg signed [16:0] u_vin, u_vl;
-reg signed [19:0] u_ex;
 reg        [15:0] u_u;
 reg signed [17:0] u_diff;
 reg        [17:0] u_abs, u_idx;
@@ -680,22 +707,17 @@ always @* begin
     upd_sat = 5'd0;
     upd_spk = 5'd0;
     for (ul = 0; ul < LANES; ul = ul + 1) begin
-        u_vin = (t_reg == 6'd0) ? 17'sd0 : {v_rdata[ul*V_W + V_W - 1], v_rdata[ul*V_W +: V_W]};
-        u_vl  = u_vin - (u_vin >>> kh_reg);
-        u_ex  = {{3{u_vl[16]}}, u_vl} +
-                {{3{cur_upd_g[ul*CUR_W + CUR_W - 1]}}, cur_upd_g[ul*CUR_W +: CUR_W]};
-        u_u   = sat16(u_ex);
+        u_u   = upd_u[ul*V_W +: V_W];
         u_z   = $signed(u_u) >= $signed({1'b0, theta_reg});
         u_diff = {{2{u_u[15]}}, u_u} - {3'd0, theta_reg};
         u_abs  = u_diff[17] ? -u_diff : u_diff;
         u_idx  = u_abs >> hsh_reg;
         u_hi   = (u_idx > 18'd7) ? 3'd7 : u_idx[2:0];
-        upd_u[ul*V_W +: V_W] = u_u;
         upd_z[ul] = u_z;
         upd_v[ul*V_W +: V_W] = u_z ? (u_u - {1'b0, theta_reg}) : u_u;
         upd_h[ul*H_W +: H_W] = lut_reg[u_hi*4 +: 4];
         upd_zhat[ul*TR_W +: TR_W] = trace_upd(zhat_upd_g[ul*TR_W +: TR_W], ko_reg, u_z, trinc_reg);
-        if ({{4{u_u[15]}}, u_u} != u_ex) begin
+        if (pu_sat_reg[ul]) begin
             upd_sat = upd_sat + 5'd1;
         end
         if (u_z) begin
@@ -926,8 +948,8 @@ always @* begin
     e_a_we    = 1'b0;
     e_a_waddr = rd_addr_reg;
     e_a_wdata = acc_nx;
-    e_v_we    = 1'b0;
-    e_v_waddr = uq;
+    e_v_we    = pu_v_reg;                       // U2 writes its group back
+    e_v_waddr = pu_q_reg;
     e_v_wdata = upd_v;
     e_v_raddr = 2'd0;
     case (state_reg)
@@ -941,7 +963,6 @@ always @* begin
             e_v_raddr = 2'd0;
         end
         S_UPD: begin
-            e_v_we    = 1'b1;
             e_v_raddr = uq + 2'd1;
         end
         S_OUT: begin
@@ -1114,17 +1135,11 @@ always @(posedge clk) begin
         end
         S_UPD: begin
             for (j = 0; j < 4; j = j + 1) begin
-                if (uq == j[1:0]) begin
+                if (u1_on && uq == j[1:0]) begin
                     cur_reg[j*LANES*CUR_W +: LANES*CUR_W] <= {LANES*CUR_W{1'b0}};
-                    zn_reg[j*LANES +: LANES] <= upd_z;
-                    h_reg[j*LANES*H_W +: LANES*H_W] <= upd_h;
-                    zhat_reg[j*LANES*TR_W +: LANES*TR_W] <= upd_zhat;
-                    if (TRACE_EN != 0) begin
-                        utr_reg[j*LANES*V_W +: LANES*V_W] <= upd_u;
-                    end
                 end
             end
-            if (uq == 2'd3) begin
+            if (cnt_reg == 9'd3) begin
                 zbar_reg <= zbar_nx;
                 for (j = 0; j < NOUT; j = j + 1) begin
                     ycur_reg[j*YC_W +: YC_W] <= {{(YC_W-16){bout_reg[j*16 + 15]}}, bout_reg[j*16 +: 16]};
@@ -1170,6 +1185,19 @@ always @(posedge clk) begin
         default: begin
         end
     endcase
+    // UPD stage U2: the group of the previous cycle
+    if (pu_v_reg) begin
+        for (j = 0; j < 4; j = j + 1) begin
+            if (pu_q_reg == j[1:0]) begin
+                zn_reg[j*LANES +: LANES] <= upd_z;
+                h_reg[j*LANES*H_W +: LANES*H_W] <= upd_h;
+                zhat_reg[j*LANES*TR_W +: LANES*TR_W] <= upd_zhat;
+                if (TRACE_EN != 0) begin
+                    utr_reg[j*LANES*V_W +: LANES*V_W] <= upd_u;
+                end
+            end
+        end
+    end
     // end of a step: the inputs of the next one
     if (step_end) begin
         zp_reg <= zn_reg;
@@ -1177,6 +1205,13 @@ always @(posedge clk) begin
         l_reg  <= l_nx;
         pend_reg <= {zn_reg, x_nx};
     end
+end
+
+// UPD pipeline registers of stage U1 (no reset: pu_v_reg qualifies them)
+always @(posedge clk) begin
+    pu_u_reg   <= u1_u;
+    pu_sat_reg <= u1_sat;
+    pu_q_reg   <= uq;
 end
 
 wire [3:0] after_step = last_step ? S_DEC : S_INT;
@@ -1197,6 +1232,7 @@ always @(posedge clk) begin
         adone_reg     <= {NPRE{1'b0}};
         gdone_reg     <= 4'd0;
         rd_v_reg      <= 1'b0;
+        pu_v_reg      <= 1'b0;
         rd_q_reg      <= 2'd0;
         rd_a_reg      <= 4'd0;
         rd_kind_reg   <= 1'b0;
@@ -1245,6 +1281,7 @@ always @(posedge clk) begin
             avld_reg[axi_wword] <= 1'b1;
         end
         rd_v_reg <= 1'b0;
+        pu_v_reg <= u1_on;
         trc_valid_reg <= 1'b0;
 
         case (state_reg)
@@ -1288,9 +1325,11 @@ always @(posedge clk) begin
             end
             S_UPD: begin
                 cnt_reg <= cnt_reg + 9'd1;
-                sat_reg <= sat_reg + {{(SAT_W-5){1'b0}}, upd_sat};
-                spk_reg <= spk_reg + {{(SPK_W-5){1'b0}}, upd_spk};
-                if (uq == 2'd3) begin
+                if (pu_v_reg) begin
+                    sat_reg <= sat_reg + {{(SAT_W-5){1'b0}}, upd_sat};
+                    spk_reg <= spk_reg + {{(SPK_W-5){1'b0}}, upd_spk};
+                end
+                if (cnt_reg == 9'd4) begin
                     state_reg <= S_OUT;
                     qdone_reg <= 16'd0;
                 end

@@ -10,9 +10,10 @@
 //          response is pending; the write takes effect at that edge and bvalid rises one cycle
 //          later (latency 1).
 //   read:  arready in the cycle arvalid is high, no read is in flight and no write executes;
-//          the register is sampled in the following cycle and rvalid rises one cycle after that
-//          (latency 2).  MEM_RDATA0 reads the memory word at MEM_ADDR through the registered
-//          memory port in the cycle of the AR handshake.
+//          the register is sampled MEM_LAT cycles later and rvalid rises one cycle after that
+//          (latency MEM_LAT + 1, every register).  MEM_RDATA0 reads the memory word at MEM_ADDR
+//          through the memory's read port (read latency MEM_LAT) in the cycle of the AR
+//          handshake.
 // Errors: unmapped offsets -> DECERR; writes to read-only registers, reads of write-only
 // registers, wstrb != 4'b1111 on a writable register, MEM_ADDR writes with WORD >= IMAGE_WORDS,
 // every write while busy and MEM_RDATA reads while busy -> SLVERR.  An erroneous access has no
@@ -35,7 +36,9 @@ module if_axil_regs #(
     parameter CNT_W       = 32,
     parameter CYC_W       = 15,
     parameter EV_W        = 19,
-    parameter SAT_W       = 11
+    parameter SAT_W       = 11,
+    // read latency of the memory port (1, or 2 for if_weight_mem with OUT_REG = 1)
+    parameter MEM_LAT     = 1
 ) (
     input  wire              clk,
     input  wire              rst,
@@ -125,6 +128,10 @@ initial begin
         $error("if_axil_regs: statistics wider than 32 bits");
         $finish;
     end
+    if (MEM_LAT < 1 || MEM_LAT > 2) begin
+        $error("if_axil_regs: MEM_LAT=%0d must be 1 or 2", MEM_LAT);
+        $finish;
+    end
 end
 `endif
 
@@ -170,7 +177,9 @@ reg  [95:0]      wstage_reg;               // MEM_WDATA0..2
 reg  [WORD_W-1:32] rbuf_reg;               // lanes 1..3 of the word fetched by MEM_RDATA0
 reg              bvalid_reg;
 reg  [1:0]       bresp_reg;
-reg              rd_pend_reg;              // read accepted, data sampled this cycle
+reg              rd_pend_reg;              // read accepted in the previous cycle
+wire             rd_samp;                  // read data sampled this cycle
+wire             rd_busy;                  // a read between its AR handshake and rvalid
 reg  [4:0]       rd_sel_reg;
 reg  [1:0]       rd_resp_reg;
 reg              rvalid_reg;
@@ -182,7 +191,7 @@ reg  [31:0]      rdata_reg;
 // ---------------------------------------------------------------------------------------------
 
 wire wr_go = s_axil_awvalid && s_axil_wvalid && !bvalid_reg;
-wire rd_go = s_axil_arvalid && !rd_pend_reg && !rvalid_reg && !wr_go;
+wire rd_go = s_axil_arvalid && !rd_busy && !rvalid_reg && !wr_go;
 
 assign s_axil_awready = wr_go;
 assign s_axil_wready  = wr_go;
@@ -255,11 +264,17 @@ wire rd_ok = rd_go && rd_resp == RESP_OKAY;
 // writes and MEM_RDATA3 reads, wrapping from the last word of a bank to word 0 of the next bank
 // ---------------------------------------------------------------------------------------------
 
-wire [MEM_AW-1:0] bank_base = (mbank_reg == 2'd0) ? {MEM_AW{1'b0}} :
-                              (mbank_reg == 2'd1) ? IMAGE_WORDS_M :
-                              (mbank_reg == 2'd2) ? {IMAGE_WORDS_M[MEM_AW-2:0], 1'b0} :
+// phys_reg = bank * IMAGE_WORDS + word, kept beside MEM_ADDR (the memory address then comes
+// straight from a register): set with a MEM_ADDR write, + 1 with the auto-increment (the banks
+// are contiguous), 0 after the last word of bank 3
+wire [1:0]        a_bank    = s_axil_wdata[17:16];
+wire [MEM_AW-1:0] bank_base = (a_bank == 2'd0) ? {MEM_AW{1'b0}} :
+                              (a_bank == 2'd1) ? IMAGE_WORDS_M :
+                              (a_bank == 2'd2) ? {IMAGE_WORDS_M[MEM_AW-2:0], 1'b0} :
                               IMAGE_WORDS_M + {IMAGE_WORDS_M[MEM_AW-2:0], 1'b0};
-wire [MEM_AW-1:0] phys      = bank_base + {{(MEM_AW-WORD_AW){1'b0}}, word_reg};
+wire [MEM_AW-1:0] phys_set  = bank_base + {{(MEM_AW-WORD_AW){1'b0}}, s_axil_wdata[WORD_AW-1:0]};
+reg  [MEM_AW-1:0] phys_reg;
+wire [MEM_AW-1:0] phys      = phys_reg;
 
 wire commit = wr_ok && aw_reg == R_WDATA3;
 wire fetch  = rd_ok && ar_reg == R_RDATA0;
@@ -272,7 +287,7 @@ assign mem_re    = fetch;
 assign mem_raddr = phys;
 
 // ---------------------------------------------------------------------------------------------
-// Read data mux (sampled in the cycle after the AR handshake)
+// Read data mux (sampled MEM_LAT cycles after the AR handshake)
 // ---------------------------------------------------------------------------------------------
 
 reg [31:0] rd_value;
@@ -298,6 +313,25 @@ always @* begin
     endcase
 end
 
+// MEM_LAT = 2: one more cycle between the AR handshake and the sample, for every register
+generate
+if (MEM_LAT == 2) begin : gen_lat2
+    reg rd_dly_reg;
+    always @(posedge clk) begin
+        if (rst) begin
+            rd_dly_reg <= 1'b0;
+        end else begin
+            rd_dly_reg <= rd_pend_reg;
+        end
+    end
+    assign rd_samp = rd_dly_reg;
+    assign rd_busy = rd_pend_reg || rd_dly_reg;
+end else begin : gen_lat1
+    assign rd_samp = rd_pend_reg;
+    assign rd_busy = rd_pend_reg;
+end
+endgenerate
+
 // ---------------------------------------------------------------------------------------------
 // Sequential logic
 // ---------------------------------------------------------------------------------------------
@@ -313,7 +347,7 @@ always @(posedge clk) begin
     if (wr_ok && aw_reg == R_WDATA0 + 5'd2) begin
         wstage_reg[95:64] <= s_axil_wdata;
     end
-    if (rd_pend_reg && rd_sel_reg == R_RDATA0 && rd_resp_reg == RESP_OKAY) begin
+    if (rd_samp && rd_sel_reg == R_RDATA0 && rd_resp_reg == RESP_OKAY) begin
         rbuf_reg <= mem_rdata[WORD_W-1:32];
     end
 end
@@ -324,6 +358,7 @@ always @(posedge clk) begin
         ctrl_bank_reg <= 2'd0;
         word_reg      <= {WORD_AW{1'b0}};
         mbank_reg     <= 2'd0;
+        phys_reg      <= {MEM_AW{1'b0}};
         bvalid_reg    <= 1'b0;
         bresp_reg     <= RESP_OKAY;
         rd_pend_reg   <= 1'b0;
@@ -348,7 +383,8 @@ always @(posedge clk) begin
         // memory address: an explicit write, or the auto-increment
         if (wr_ok && aw_reg == R_MEM_ADDR) begin
             word_reg  <= s_axil_wdata[WORD_AW-1:0];
-            mbank_reg <= s_axil_wdata[17:16];
+            mbank_reg <= a_bank;
+            phys_reg  <= phys_set;
         end else if (step) begin
             if (word_reg == LAST_WORD_W) begin
                 word_reg  <= {WORD_AW{1'b0}};
@@ -356,6 +392,8 @@ always @(posedge clk) begin
             end else begin
                 word_reg  <= word_reg + {{(WORD_AW-1){1'b0}}, 1'b1};
             end
+            phys_reg <= (word_reg == LAST_WORD_W && mbank_reg == 2'd3) ? {MEM_AW{1'b0}} :
+                        phys_reg + {{(MEM_AW-1){1'b0}}, 1'b1};
         end
 
         // read channel
@@ -364,7 +402,7 @@ always @(posedge clk) begin
             rd_sel_reg  <= ar_hi ? 5'd31 : ar_reg;
             rd_resp_reg <= rd_resp;
         end
-        if (rd_pend_reg) begin
+        if (rd_samp) begin
             rvalid_reg <= 1'b1;
             rresp_reg  <= rd_resp_reg;
             rdata_reg  <= (rd_resp_reg == RESP_OKAY) ? rd_value : 32'd0;

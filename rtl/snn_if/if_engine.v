@@ -17,7 +17,7 @@
 // only if abnormal again (golden cascade()).  The decision (class or severity, output membranes,
 // tag, stages run) leaves through the registered m_dec source.  Configuration, status and the
 // weight memory are on the AXI4-Lite slave (if_axil_regs).  Timing (TRACE_EN=0 or trace
-// stalls excluded): a stage (one bank run) takes 80 + sum over both passes of
+// stalls excluded): a stage (one bank run) takes 85 + sum over both passes of
 // (G1*S1 + G2*S2 + S3) cycles (S1 input spikes, S2 / S3 hidden-1 / hidden-2 neurons that
 // fired, G1 = N_H1/LANES, G2 = N_H2/LANES); m_dec_valid rises that many cycles (summed over
 // the stages run) after the edge of the s_beat handshake, and the next beat is accepted one
@@ -187,12 +187,13 @@ localparam SRC_MAX = (N_IN > 2 * N_H1) ? N_IN : 2 * N_H1;
 localparam CUR_W  = 1 + $clog2(SRC_MAX * (1 << (W_W - 1)) + 1);
 
 // per-beat statistics: exact widths so that a maximal beat toggles every bit
-// memory pipeline: request (R) -> block-RAM read (M) -> registered read data (M2) -> execute 1
-// (X1: accumulate; update: exact sum) -> execute 2 (X2: update: saturation, firing, writes).
+// memory pipeline: request (R) -> block-RAM read (M) -> the fabric register of the block-RAM row
+// (F, if_weight_mem OUT_REG = 1) -> registered read data (M2) -> execute 1 (X1: accumulate;
+// update: exact sum) -> execute 2 (X2: update: saturation, firing, writes).
 // DRAIN = cycles from the issue of a layer's last update to the first issue of a scan that reads
 // its spike counts (the count bits are written at the end of X2)
-localparam DRAIN     = 5;
-localparam OVH_STAGE = 1 + PASSES * (U1 + U2 + U3 + 2 * DRAIN) + (DRAIN - 1) + 1;  // 80: fixed cycles per stage
+localparam DRAIN     = 6;
+localparam OVH_STAGE = 1 + PASSES * (U1 + U2 + U3 + 2 * DRAIN) + (DRAIN - 1) + 1;  // 85: fixed cycles per stage
 localparam EV_MAX  = 3 * PASSES * (N_IN * N_H1 + N_H1 * N_H2 + N_H2 * N_OUT);
 localparam CYC_MAX = 3 * (OVH_STAGE + PASSES * (G1 * N_IN + G2 * N_H1 + N_H2));
 localparam SAT_MAX = 3 * PASSES * (N_H1 + N_H2 + N_OUT);
@@ -339,7 +340,7 @@ reg  [CYC_W-1:0]  cyc_reg, cyc_next;                    // per-beat statistics
 reg  [EV_W-1:0]   ev_reg, ev_next;
 reg  [SAT_W-1:0]  sat_reg;
 
-// memory pipeline: request (R) -> memory read (M) -> M2 -> X1 -> X2
+// memory pipeline: request (R) -> memory read (M) -> row register (F) -> M2 -> X1 -> X2
 reg  [1:0]        rq_op_reg, rq_op_next;
 reg  [1:0]        rq_layer_reg, rq_layer_next;
 reg               rq_pass_reg, rq_pass_next;
@@ -353,6 +354,12 @@ reg               m_pass_reg;
 reg  [IDX_W-1:0]  m_idx_reg;
 reg               m_dbl_reg;
 reg               m_last_reg;
+reg  [1:0]        f_op_reg;                             // F: the row register holds the word
+reg  [1:0]        f_layer_reg;
+reg               f_pass_reg;
+reg  [IDX_W-1:0]  f_idx_reg;
+reg               f_dbl_reg;
+reg               f_last_reg;
 reg  [1:0]        x_op_reg;                             // X1
 reg  [1:0]        x_layer_reg;
 reg               x_pass_reg;
@@ -417,7 +424,8 @@ if_axil_regs #(
     .CNT_W       (CNT_W),
     .CYC_W       (CYC_W),
     .EV_W        (EV_W),
-    .SAT_W       (SAT_W)
+    .SAT_W       (SAT_W),
+    .MEM_LAT     (2)
 ) regs_inst (
     .clk            (clk),
     .rst            (rst),
@@ -460,8 +468,12 @@ if_axil_regs #(
     .mem_rdata      (mem_rdata)
 );
 
-// the engine owns the read port while busy; AXI4-Lite reads of the memory are refused then
-wire              mem_re    = busy ? (run && rq_op_reg != OP_NONE) : axi_re;
+// the engine owns the read port while busy; AXI4-Lite reads of the memory are refused then.  The
+// memory reads at every cycle but the trace stalls (the block-RAM clock enables then depend on
+// registers only: idle, the address is MEM_ADDR's and a MEM_RDATA0 fetch finds its word read;
+// busy, a word read without a request is not used)
+wire              mem_re    = !busy || run;
+wire              unused_axi_re = axi_re;
 wire [MEM_AW-1:0] mem_raddr = busy ? rq_addr_reg : axi_raddr;
 
 if_weight_mem #(
@@ -472,7 +484,8 @@ if_weight_mem #(
     .INIT_BANK0  (INIT_BANK0),
     .INIT_BANK1  (INIT_BANK1),
     .INIT_BANK2  (INIT_BANK2),
-    .INIT_BANK3  (INIT_BANK3)
+    .INIT_BANK3  (INIT_BANK3),
+    .OUT_REG     (1)
 ) mem_inst (
     .clk   (clk),
     .we    (axi_we),
@@ -480,6 +493,7 @@ if_weight_mem #(
     .wdata (axi_wdata),
     .re    (mem_re),
     .raddr (mem_raddr),
+    .oce   (run),
     .rdata (mem_rdata)
 );
 
@@ -626,7 +640,6 @@ wire dec_take  = state_reg == ST_DONE && m_dec_ready;      // m_dec handshake
 
 reg take;                                                  // visit the source ffs found
 reg dec_load;                                              // final decision -> output register
-reg pend_load;                                             // pend_next = input slots (flags 0)
 
 always @* begin
     state_next     = state_reg;
@@ -637,7 +650,6 @@ always @* begin
     bank_next      = bank_reg;
     bank_base_next = bank_base_reg;
     wait_next      = wait_reg;
-    pend_next      = pend_reg;
     src_next       = src_reg;
     grp_next       = grp_reg;
     dbl_next       = dbl_reg;
@@ -655,7 +667,6 @@ always @* begin
 
     take      = 1'b0;
     dec_load  = 1'b0;
-    pend_load = 1'b0;
 
     if (state_reg != ST_IDLE && state_reg != ST_DONE) begin
         cyc_next = cyc_reg + {{(CYC_W-1){1'b0}}, 1'b1};
@@ -707,10 +718,7 @@ always @* begin
             end
         end
         ST_DECIDE: begin
-            // the sources of the next stage's pass 0, loaded whether or not there is one (the
-            // set is unused until the next START or beat), so that the class does not select it
-            pend_load = 1'b1;
-            pend_next = slots_reg[N_IN-1:0];
+            // the sources of the next stage's pass 0 are loaded (pend_next below)
             if (mode_reg && cls && stage_reg != 2'd2) begin
                 stage_next = stage_reg + 2'd1;
                 state_next = ST_START;
@@ -744,15 +752,25 @@ always @* begin
     if (take) begin
         src_next  = ffs_idx;
         grp_next  = {IDX_W{1'b0}};
-        dbl_next  = ffs_dbl;
-        pend_next = ffs_rest;
+        dbl_next  = ffs_dbl && src_layer != L1;            // an input source never counts twice
         ev_next   = ev_next + ((src_layer == L1) ? FAN1 : (src_layer == L2) ? FAN2 : FAN3);
-    end else if (layer_next == L3 && !pass_next && (state_reg != ST_SCAN || grp_reg == grp_last)) begin
-        // the output layer's scan of pass 0 is over (or had no source): its update begins, and
-        // the input slots of pass 1 become the next source set
-        pend_load = 1'b1;
-        pend_next = slots_reg[2*N_IN-1:N_IN];
     end
+end
+
+// The next source set.  A source found (take) leaves the set (ffs_rest).  When the output
+// layer's scan of pass 0 is over (or had no source), its update begins and the input slots of
+// pass 1 become the set; at DECIDE the slots of the next stage's pass 0 are loaded, whether or
+// not there is one (the set is unused until the next START or beat), so that the class does not
+// select them.  Written so that ffs_any only gates the slots of pass 1: where a source could be
+// taken (take_try) and none is, the set is empty and so is ffs_rest.  The count-2 flags
+// (pflag_reg) need no clearing with a load: dbl is never set for an input source.
+wire take_try = entry || (state_reg == ST_SCAN && grp_reg == grp_last);
+wire l3_ends  = layer_next == L3 && !pass_next && (state_reg != ST_SCAN || grp_reg == grp_last);
+
+always @* begin
+    pend_next = take_try ? (ffs_rest | (slots_reg[2*N_IN-1:N_IN] & {N_IN{l3_ends && !ffs_any}})) :
+                l3_ends ? slots_reg[2*N_IN-1:N_IN] :
+                (state_reg == ST_DECIDE) ? slots_reg[N_IN-1:0] : pend_reg;
 end
 
 assign s_beat_ready = state_reg == ST_IDLE;
@@ -794,6 +812,12 @@ always @(posedge clk) begin
         m_idx_reg     <= {IDX_W{1'b0}};
         m_dbl_reg     <= 1'b0;
         m_last_reg    <= 1'b0;
+        f_op_reg      <= OP_NONE;
+        f_layer_reg   <= L1;
+        f_pass_reg    <= 1'b0;
+        f_idx_reg     <= {IDX_W{1'b0}};
+        f_dbl_reg     <= 1'b0;
+        f_last_reg    <= 1'b0;
         x_op_reg      <= OP_NONE;
         x_layer_reg   <= L1;
         x_pass_reg    <= 1'b0;
@@ -845,12 +869,18 @@ always @(posedge clk) begin
         m_idx_reg     <= rq_idx_reg;
         m_dbl_reg     <= rq_dbl_reg;
         m_last_reg    <= rq_last_reg;
-        x_op_reg      <= m_op_reg;
-        x_layer_reg   <= m_layer_reg;
-        x_pass_reg    <= m_pass_reg;
-        x_idx_reg     <= m_idx_reg;
-        x_dbl_reg     <= m_dbl_reg;
-        x_last_reg    <= m_last_reg;
+        f_op_reg      <= m_op_reg;
+        f_layer_reg   <= m_layer_reg;
+        f_pass_reg    <= m_pass_reg;
+        f_idx_reg     <= m_idx_reg;
+        f_dbl_reg     <= m_dbl_reg;
+        f_last_reg    <= m_last_reg;
+        x_op_reg      <= f_op_reg;
+        x_layer_reg   <= f_layer_reg;
+        x_pass_reg    <= f_pass_reg;
+        x_idx_reg     <= f_idx_reg;
+        x_dbl_reg     <= f_dbl_reg;
+        x_last_reg    <= f_last_reg;
         y_op_reg      <= (x_op_reg == OP_UPD) ? OP_UPD : OP_NONE;
         y_layer_reg   <= x_layer_reg;
         y_pass_reg    <= x_pass_reg;
@@ -859,8 +889,9 @@ always @(posedge clk) begin
     end
 end
 
-// M2: the block-RAM output registered (no reset: qualified by x_op_reg); the block-RAM output
-// holds while the engine stalls, and so does this
+// M2: the memory output (the row registers behind the row multiplexer) registered (no reset:
+// qualified by x_op_reg); the block RAMs and the row registers hold while the engine stalls
+// (re and oce follow run), and so does this
 always @(posedge clk) begin
     if (run) begin
         x_word_reg <= mem_rdata;
@@ -868,7 +899,7 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------------------------
-// Execute stage 1 (X1): the memory word of the request three cycles earlier is in x_word_reg;
+// Execute stage 1 (X1): the memory word of the request four cycles earlier is in x_word_reg;
 // accumulations read and write the current lanes here, updates read the currents and the
 // membranes and register the exact sums (if_neuron_update stage 1)
 // ---------------------------------------------------------------------------------------------
@@ -1016,9 +1047,9 @@ always @(posedge clk) begin
 end
 
 // the count-2 flags of the next scan's sources (pend_reg, written with them above); an input
-// source never counts twice
+// source never counts twice (dbl_next), so a load of input slots leaves the flags as they are
 always @(posedge clk) begin
-    if (run && (beat_load || pend_load)) begin
+    if (run && beat_load) begin
         pflag_reg <= {N_IN{1'b0}};
     end else begin
         for (s = 0; s < U1; s = s + 1) begin

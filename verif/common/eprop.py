@@ -28,7 +28,7 @@ N_RR = F.SNN_N_RR                    # 11
 BEAT_BITS = N_SLOTS + N_RR           # 511: {RR bits, slots}
 S_SLOTS = 2 * 190                    # S-channel slots (samples 30..219)
 CFG_CYCLES = 4                       # bias + CFG words at the start of a beat
-UPD_CYCLES = P.GROUPS                # 4 groups of 16 hidden neurons
+UPD_CYCLES = P.GROUPS + 1            # 4 groups of 16 hidden neurons, two stages (U1, U2)
 LSIG_CYCLES = P.N_REC // 4 + 1       # 16 W_out words + 1
 DEC_CYCLES = 1
 STEP_END = 0x26                      # trace step field of the beat-level records (38)
@@ -76,7 +76,7 @@ def _u(v, bits):
 
 
 def step_cycles(o: P.StepOut, x_t, z_prev, lwin: bool) -> int:
-    """Engine cycles of one timestep (docs/eprop_rtl.md): INT (words + 1), UPD 4, OUT
+    """Engine cycles of one timestep (docs/eprop_rtl.md): INT (words + 1), UPD 5, OUT
     (words + 1), YUPD 1; in the learning window ERR 1 and, when the error is not zero,
     LSIG 17 and ACC (words + 1)."""
     w_int = P.GROUPS * (int(np.sum(x_t)) + int(np.sum(z_prev)))

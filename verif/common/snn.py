@@ -44,9 +44,10 @@ def update_width(lanes: int = G.LANES) -> int:
 
 
 # Cycles from the issue of a layer's last update to the first issue of the scan that reads its
-# spike counts: the memory pipeline R -> M -> M2 -> X1 -> X2 writes the counts at the end of X2
-# (docs/snn_if_rtl.md "Memory pipeline"; DRAIN in rtl/snn_if/if_engine.v).
-PIPE_DRAIN = 5
+# spike counts: the memory pipeline R -> M -> F -> M2 -> X1 -> X2 (F: the fabric register of the
+# block-RAM row) writes the counts at the end of X2 (docs/snn_if_rtl.md "Memory pipeline"; DRAIN
+# in rtl/snn_if/if_engine.v).
+PIPE_DRAIN = 6
 
 
 def stage_overhead(n_h1: int = G.N_H1, n_h2: int = G.N_H2, n_out: int = G.N_OUT, lanes: int = G.LANES,
@@ -54,7 +55,7 @@ def stage_overhead(n_h1: int = G.N_H1, n_h2: int = G.N_H2, n_out: int = G.N_OUT,
     """Fixed cycles of one bank run: START, per pass the update phases (one
     cycle per bias word) and two drains of ``drain`` cycles, the final drain
     (``drain - 1`` cycles: DECIDE reads the output membranes the cycle after
-    X2 writes them) and DECIDE (80 with the default geometry)."""
+    X2 writes them) and DECIDE (85 with the default geometry)."""
     upd = update_width(lanes)
     u = sum(-(-n // upd) for n in (n_h1, n_h2, n_out))
     return 1 + G.PASSES * (u + 2 * drain) + (drain - 1) + 1

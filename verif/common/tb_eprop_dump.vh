@@ -18,10 +18,10 @@
     begin : eprop_dump \
         integer mi; \
         for (mi = 0; mi < 403; mi = mi + 1) begin \
-            $fdisplay(fd_out, "M %h %h %h", mi[8:0], ENG.wmem_inst.mem_reg[mi], \
-                      ENG.avld_reg[mi] ? {ENG.gen_acc[2].amem_inst.mem_reg[mi], \
-                                          ENG.gen_acc[1].amem_inst.mem_reg[mi], \
-                                          ENG.gen_acc[0].amem_inst.mem_reg[mi]} : 384'd0); \
+            $fdisplay(fd_out, "M %h %h %h", mi[8:0], ENG.wmem_inst.gen_flat.mem_reg[mi], \
+                      ENG.avld_reg[mi] ? {ENG.gen_acc[2].amem_inst.gen_flat.mem_reg[mi], \
+                                          ENG.gen_acc[1].amem_inst.gen_flat.mem_reg[mi], \
+                                          ENG.gen_acc[0].amem_inst.gen_flat.mem_reg[mi]} : 384'd0); \
         end \
     end
 

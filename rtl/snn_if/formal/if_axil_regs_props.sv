@@ -14,6 +14,7 @@ module if_axil_regs_props #(
     parameter ADDR_W      = 8,
     parameter IMAGE_WORDS = 2918,
     parameter [31:0] ID   = 32'h4946_4531,
+    parameter MEM_LAT     = 1,              // read latency of the memory port (2: IF engine)
     parameter RESP_MAX    = 4               // cycles from a complete access to its response
 ) (
     input wire              clk,
@@ -49,7 +50,7 @@ module if_axil_regs_props #(
     wire [MEM_AW-1:0] mem_waddr, mem_raddr;
     wire [127:0] mem_wdata;
 
-    if_axil_regs #(.ADDR_W(ADDR_W), .IMAGE_WORDS(IMAGE_WORDS), .ID(ID)) dut (
+    if_axil_regs #(.ADDR_W(ADDR_W), .IMAGE_WORDS(IMAGE_WORDS), .ID(ID), .MEM_LAT(MEM_LAT)) dut (
         .clk(clk), .rst(rst),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
         .s_axil_awready(awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
