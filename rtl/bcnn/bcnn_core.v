@@ -148,7 +148,7 @@ wire       p_last_slot = (p_unit_reg != 2'd0) || (p_slot_reg == FPP_I[2:0] - 3'd
 wire       p_last      = p_last_wif && p_last_pe && p_last_slot;
 wire [4:0] p_waddr     = (p_unit_reg == 2'd0) ? {p_half_reg, p_slot_reg, p_wif_reg[0]} :
                          {p_half_reg, p_last_wif ? 4'hF : p_wif_reg};
-wire       p_start     = img_ok && !flush && !p_load_reg && full_reg != 2'd2;
+wire       p_start     = img_ok && !flush && !p_load_reg && !pw1_v && !pw2_v && full_reg != 2'd2;
 wire       sess_end;
 wire       load_done   = pw2_v && pw2_l;
 
@@ -261,7 +261,7 @@ reg  [N_PES-1:0]  prev_reg;
 
 wire        fc_ptog;
 wire        fc_pfree = c4_tog_reg == fc_ptog;
-wire [3:0]  wpf      = wt_of(e_unit_reg) - 4'd1;
+wire [3:0]  wpf      = wt_of(e_unit_reg) - 4'd2;      // index of the last weight word
 wire        e_lastg  = e_grp_reg == ngrp(e_unit_reg) - 6'd1;
 wire        e_cond   = (e_unit_reg == 2'd0 && e_grp_reg == 6'd0) ? beat_avail :
                        (e_unit_reg == 2'd1 && e_grp_reg == 6'd0) ? fc_pfree : 1'b1;
