@@ -126,7 +126,8 @@ function [7:0] lout_of;
 endfunction
 
 // ---------------------------------------------------------------------------------------------
-// Parameter controller: loads session (p_unit, p_grp) into half p_half, one word per cycle
+// Parameter controller: loads session (p_unit, p_grp) into half p_half, one word per cycle in
+// the cycles the FC leaves the banks free (the FC is on the critical path, the loads are not)
 // ---------------------------------------------------------------------------------------------
 reg  [1:0]     p_unit_reg;
 reg  [5:0]     p_grp_reg;
@@ -150,6 +151,8 @@ wire [4:0] p_waddr     = (p_unit_reg == 2'd0) ? {p_half_reg, p_slot_reg, p_wif_r
                          {p_half_reg, p_last_wif ? 4'hF : p_wif_reg};
 wire       p_start     = img_ok && !flush && !p_load_reg && !pw1_v && !pw2_v && full_reg != 2'd2;
 wire       sess_end;
+wire       fc_issue;         // the FC reads the four banks this cycle (it has priority)
+wire       p_go        = p_load_reg && !fc_issue;
 wire       load_done   = pw2_v && pw2_l;
 
 always @(posedge clk) begin
@@ -166,7 +169,7 @@ always @(posedge clk) begin
         pw1_v      <= 1'b0;
         pw2_v      <= 1'b0;
     end else if (en) begin
-        pw1_v <= p_load_reg;
+        pw1_v <= p_go;
         pw1_l <= p_last;
         pw1_a <= p_waddr;
         pw1_p <= p_pe_reg;
@@ -182,7 +185,7 @@ always @(posedge clk) begin
         if (p_start) begin
             p_load_reg <= 1'b1;
         end
-        if (p_load_reg) begin
+        if (p_go) begin
             p_addr_reg <= p_addr_reg + {{(PMA-1){1'b0}}, 1'b1};
             if (p_last_wif) begin
                 p_wif_reg <= 4'd0;
@@ -214,7 +217,7 @@ always @(posedge clk) begin
     end
 end
 
-assign pc_re   = p_load_reg;
+assign pc_re   = p_go;
 assign pc_addr = p_addr_reg;
 
 // the weight buffer: 32 words (two halves of 16) of N_PES x 64 bits, PE p in bits 64p +: 64
@@ -518,13 +521,15 @@ bcnn_fc #(.N_CLASSES_MAX(N_CLASSES_MAX), .TAG_W(TAG_W), .BRA(BRA)) u_fc (
     .beat_go(c4_tog_reg != fc_ptog), .beat_tag(c4_tag_reg), .beat_start(c4_start_reg),
     .p_avail(p_avail_reg), .p_taken(fc_ptog),
     .pm_re(fc_pm_re), .pm_raddr(fc_pm_raddr), .pm_rdata(mb_rdata),
-    .grant(!p_load_reg), .bk_re(bk_re), .bk_row(bk_row), .bk_rdata(bk_rdata),
+    .grant(1'b1), .bk_re(fc_issue), .bk_row(bk_row), .bk_rdata(bk_rdata),
     .busy(fc_busy),
     .res_valid(res_valid), .res_ready(res_ready), .res_cls(res_cls), .res_best(res_best),
     .res_second(res_second), .res_tag(res_tag), .res_cycles(res_cycles), .res_new(res_new),
     .ev_pool(fc_ev_pool), .ev_one(fc_ev_one), .ev_kind(fc_ev_kind), .ev_index(fc_ev_index),
     .ev_value0(fc_ev_value0), .ev_value1(fc_ev_value1)
 );
+
+assign bk_re = fc_issue;
 
 assign busy = p_load_reg || pw1_v || pw2_v || e_st_reg != E_WAIT || e_unit_reg != 2'd0 ||
               e_grp_reg != 6'd0 || (|{bacc_d, c1v_d, thr_d, c1w_d}) || fc_busy;

@@ -10,7 +10,7 @@
 // word j of four classes per cycle straight from the four parameter banks (class c's word j is
 // at 3,202 + 79 c + j: four consecutive classes lie in four different banks) and adds the four
 // XNOR-popcounts to the classes' accumulators; a pass lasts max(ceil(N/4), 3) cycles and issues
-// only in cycles the parameter controller leaves the banks free (grant).  Pass j = 78 reads the
+// only in cycles with grant (bcnn_core: always; the parameter controller yields to it).  Pass j = 78 reads the
 // bias words and turns each accumulator into its score 2 * popcount - 4992 + bias
 // (BCNN_SCORE).  Then one class per cycle: the argmax with ties to the lowest index and the
 // runner-up (the largest score of every other class; BCNN_SCORE's minimum when N = 1), and the
