@@ -118,3 +118,24 @@ def compare_trace(got: dict, exp: dict, beat_ids=None) -> tuple[int, int, list]:
             msgs.append(f"beat {bid} kind {k} index {i} step {s}: RTL {g[b, i, s]:#x}, "
                         f"model {e[b, i, s]:#x}")
     return mism, values, msgs
+
+
+def emission(kind: int, n_pes: int, n_classes: int):
+    """(index, step) arrays of one beat's records of ``kind`` in the order the engine emits
+    them: conv units session by session (PE p of a session computes filter f0 + p; conv1
+    sessions hold min(8, 128 / n_pes) filters per PE, one slot after the other), position by
+    position, PE by PE; pooled words position by position (halves 0, 1); scores class by class."""
+    if kind == KIND["POOL"]:
+        j = np.repeat(np.arange(G.L_POOL), 2)
+        return j, np.tile([0, 1], G.L_POOL)
+    if kind == KIND["SCORE"]:
+        return np.arange(n_classes), np.zeros(n_classes, np.int64)
+    u = kind - KIND["CONV1"]
+    cout, lout = CONV_SHAPES[u]
+    groups = cout // n_pes                      # conv1: sessions x slots, also f0 = g * n_pes
+    g = np.arange(groups)[:, None, None]
+    x = np.arange(lout)[None, :, None]
+    p = np.arange(n_pes)[None, None, :]
+    idx = np.broadcast_to(g * n_pes + p, (groups, lout, n_pes)).reshape(-1)
+    step = np.broadcast_to(x, (groups, lout, n_pes)).reshape(-1)
+    return idx, step
