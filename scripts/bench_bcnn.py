@@ -142,7 +142,7 @@ def run(a):
     r = np.concatenate(res_rows)
     y = y_all[pos]
     cyc = r[:, 4]
-    out = summary(block=BLOCK, sim=a.sim, beats=int(n), mismatches=int(mism),
+    out = summary(block="bcnn", sim=a.sim, beats=int(n), mismatches=int(mism),
                   values_compared=int(values), cycles_per_beat_mean=float(cyc.mean()),
                   cycles_per_beat_max=int(cyc.max()), beats_per_second=round(n / max(sim_s, 1e-9), 3),
                   beats_per_second_end_to_end=round(n / (time.time() - t0), 3),

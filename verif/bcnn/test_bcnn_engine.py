@@ -346,6 +346,7 @@ class BcnnBaseTest(uvm_test):
         raise AssertionError("the engine did not become idle")
 
     async def write_image(self, words):
+        await self.wait_idle()          # the load-ahead of the next beat's weights may still run
         for a, w in enumerate(words):
             for hi in (0, 1):
                 resp, _ = await self.axi(True, WIN + 8 * a + 4 * hi, (w >> (32 * hi)) & 0xFFFFFFFF)
@@ -353,6 +354,7 @@ class BcnnBaseTest(uvm_test):
             self.mirror[a] = w
 
     async def check(self, code):
+        await self.wait_idle()
         resp, _ = await self.axi(True, REG["CTRL"], CTRL_CHECK)
         assert resp == OKAY
         st = await self.wait_idle()
