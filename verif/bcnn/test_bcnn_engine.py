@@ -193,7 +193,8 @@ class BcnnBaseTest(uvm_test):
         self.words = []             # the beat being received
         self.bad_beats = 0
         self.results = []
-        self.cycles_seen = []
+        self.cyc_trc = []
+        self.cyc_res = []
 
     def connect_phase(self):
         e = self.env
@@ -239,6 +240,8 @@ class BcnnBaseTest(uvm_test):
 
     def on_reset(self):
         self.sb.flush()
+        self.cyc_trc.clear()
+        self.cyc_res.clear()
         self.pending.clear()
         self.words.clear()
         self.check_image()          # the engine re-checks its (kept) memory after reset
@@ -288,8 +291,9 @@ class BcnnBaseTest(uvm_test):
             # a session's first output: the half the execution controller reads (the DUT's own)
             self.cov.sample("half", f"{ch}/{int(self.dut.u_core.e_half_reg.value)}")
         if ch == "beat":
-            self.cycles_seen.append(v)
+            self.cyc_trc.append(v)
             self.sb.compare("beat", (i, s))
+            self.pair_cycles()
             return
         self.sb.compare(ch, rec)
 
@@ -301,9 +305,15 @@ class BcnnBaseTest(uvm_test):
             return v - (1 << sw) if v >> (sw - 1) else v
         self.results.append(ex["m_res_cycles"])
         self.sb.compare("res", (w.data, sx(ex["m_res_best"]), sx(ex["m_res_second"]), ex["m_res_tag"]))
-        if self.cycles_seen:
-            ok = self.cycles_seen.pop(0) == ex["m_res_cycles"]
-            self.sb.compare("cycles", "trace cycles == stream cycles" if ok else "cycles differ")
+        self.cyc_res.append(ex["m_res_cycles"])
+        self.pair_cycles()
+
+    def pair_cycles(self):
+        """The trace's cycles of a beat against the stream's (either may come first)."""
+        while self.cyc_trc and self.cyc_res:
+            t, r = self.cyc_trc.pop(0), self.cyc_res.pop(0)
+            self.sb.compare("cycles", "trace cycles == stream cycles" if t == r
+                            else f"trace cycles {t}, stream cycles {r}")
 
     def on_axi(self, acc):
         if not acc.write or acc.resp != OKAY:
