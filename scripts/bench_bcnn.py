@@ -2,6 +2,7 @@
 """`make bench B=bcnn`: held-out beats of ECG-ID or MIT-BIH through the binary-CNN RTL.
 
     make bench B=bcnn DATASET=ecgid|mitdb PROTOCOL=record|session [BEATS=N|all] [SIM=..] [TRACE=1|0]
+    BCNN_N_PES=8|16 make bench B=bcnn ...      (the engine with another N_PES; default 32)
 
 PROTOCOL=record is the within-record split of scripts/eval_bcnn.py (``within``), session the
 ECG-ID cross-record/cross-session split (``cross``).  The committed image of the protocol is
@@ -17,6 +18,7 @@ test beats in the protocol's order (so the 3-beat triples inside them are whole)
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -40,13 +42,24 @@ PROTOCOLS = {"record": "within", "session": "cross"}
 TB = "verif/bcnn/tb_bcnn_engine_bench.v"
 TOP = "tb_bcnn_engine_bench"
 FILELIST = "rtl/bcnn/bcnn_engine.f"
-N_PES = 32
+N_PES_DEFAULT = 32
 CHUNK = 48
 PAPER_CYCLES = 20480
-# the dataflow's lower bound at N_PES = 32 (docs/bcnn_rtl.md "Cycles"): conv1 one position per
-# PE and cycle, conv2..conv4 one 64-bit XNOR-popcount per PE and cycle
-LOWER_BOUND = (128 * 174 // N_PES + sum(G.CONV_COUT[i] * G.CONV_LOUT[i] * G.weight_words(i)
-                                        for i in (1, 2, 3)) // N_PES)
+
+
+def n_pes() -> int:
+    """The engine's N_PES: 32, or $BCNN_N_PES (8, 16, 32, 64) for the scaling table."""
+    v = os.environ.get("BCNN_N_PES", "") or str(N_PES_DEFAULT)
+    if v not in ("8", "16", "32", "64"):
+        raise BenchError(f"BCNN_N_PES must be 8, 16, 32 or 64, got {v!r}")
+    return int(v)
+
+
+def lower_bound(n: int) -> int:
+    """The dataflow's lower bound (docs/bcnn_rtl.md "Cycles"): conv1 one position per PE and
+    cycle, conv2..conv4 one 64-bit XNOR-popcount per PE and cycle."""
+    return (128 * 174 // n + sum(G.CONV_COUT[i] * G.CONV_LOUT[i] * G.weight_words(i)
+                                 for i in (1, 2, 3)) // n)
 
 
 def WHOLE_RECORDS(a):
@@ -71,6 +84,8 @@ def run(a):
                          "record per subject but 201/202)")
     protocol = PROTOCOLS[prot]
     trace = int(a.trace)
+    npes = n_pes()
+    bound = lower_bound(npes)
     p, meta = G.load(ds, protocol)
     beats = E.load(ds)
     _, test, classes = E.split(beats, protocol)
@@ -81,8 +96,8 @@ def run(a):
     model_p = corrupt(p) if a.corrupt_model else p
     hexp = G.PARAMS_DIR / f"{ds}_{protocol}.hex"
     exe = build(a.sim, TOP, FILELIST, TB,
-                params={"N_PES": N_PES, "TRACE_EN": trace, "INIT_IMAGE": f'"{hexp}"'},
-                tag=f"{TOP}_{ds}_{protocol}_t{trace}")
+                params={"N_PES": npes, "TRACE_EN": trace, "INIT_IMAGE": f'"{hexp}"'},
+                tag=f"{TOP}_{ds}_{protocol}_t{trace}_p{npes}")
     work = Path(tempfile.mkdtemp(prefix="bcnn_", dir=BUILD))
     chunks = [pos[i:i + CHUNK] for i in range(0, n, CHUNK)]
     t0 = time.time()
@@ -146,8 +161,8 @@ def run(a):
                   values_compared=int(values), cycles_per_beat_mean=float(cyc.mean()),
                   cycles_per_beat_max=int(cyc.max()), beats_per_second=round(n / max(sim_s, 1e-9), 3),
                   beats_per_second_end_to_end=round(n / (time.time() - t0), 3),
-                  split=f"{ds}_{prot}", dataset=ds, protocol=prot, n_pes=N_PES, trace=trace,
-                  cycles_lower_bound=LOWER_BOUND, cycles_paper=PAPER_CYCLES,
+                  split=f"{ds}_{prot}", dataset=ds, protocol=prot, n_pes=npes, trace=trace,
+                  cycles_lower_bound=bound, cycles_paper=PAPER_CYCLES,
                   n_classes=p.n_classes, beat_rank1=float(np.mean(r[:, 0] == y)))
     if trace:
         scores = np.concatenate(trc_scores)
@@ -162,6 +177,7 @@ def run(a):
             out["three_beat_score_sum_rank5"] = EV.rank_k(s3, ys, 5)
             out["verification_three_beat_eer"] = EV.eer(s3, ys)["eer"]
         out["verification_beat_eer"] = EV.eer(scores, y)["eer"]
-    out["command"] = (f"make bench B=bcnn DATASET={ds} PROTOCOL={prot} BEATS={a.beats} SIM={a.sim}"
+    out["command"] = (("" if npes == N_PES_DEFAULT else f"BCNN_N_PES={npes} ")
+                      + f"make bench B=bcnn DATASET={ds} PROTOCOL={prot} BEATS={a.beats} SIM={a.sim}"
                       f" TRACE={trace}")
-    return with_arrays(out, cycles=cyc, lower_bound=np.full(n, LOWER_BOUND), label=y, pred=r[:, 0])
+    return with_arrays(out, cycles=cyc, lower_bound=np.full(n, bound), label=y, pred=r[:, 0])
