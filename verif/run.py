@@ -284,7 +284,7 @@ TESTS: dict[str, SimTest] = {
                           doc="the MIT-BIH image written over AXI4-Lite, a real MIT-BIH beat compared"),
     "bcnn_reset": SimTest(**_BCNN, testcase="BcnnResetTest",
                           doc="reset in the middle of an inference and of a beat's samples"),
-    "bcnn_badaxi": SimTest(**_BCNN, testcase="BcnnBadAxiTest", smoke=True,
+    "bcnn_badaxi": SimTest(**_BCNN, testcase="BcnnBadAxiTest",
                            doc="DECERR/SLVERR accesses with delayed responses, every image error code by "
                                "name, malformed beats"),
     "bcnn_expect_fail": SimTest(**_BCNN, testcase="BcnnCorruptModelTest",
