@@ -102,8 +102,16 @@ function signed [31:0] r_of;
 endfunction
 
 wire [15:0]        w_ncl   = rdata[15:0];
-wire [31:0]        nw_calc = `ECG_BCNN_FIXED_WORDS + 32'd79 * {16'd0, w_ncl};
-wire [31:0]        nw_have = `ECG_BCNN_FIXED_WORDS + 32'd79 * {24'd0, ncl_reg};
+// 79 n as shifts and adds (no multiplier): 64 n + 16 n - n
+function [31:0] times79;
+    input [15:0] n;
+    begin
+        times79 = {10'd0, n, 6'd0} + {12'd0, n, 4'd0} - {16'd0, n};
+    end
+endfunction
+
+wire [31:0]        nw_calc = `ECG_BCNN_FIXED_WORDS + times79(w_ncl);
+wire [31:0]        nw_have = `ECG_BCNN_FIXED_WORDS + times79({8'd0, ncl_reg});
 wire signed [31:0] t_val   = rdata[31:0];
 wire signed [31:0] r_cur   = r_of(sec_reg);
 wire               t_bad   = (t_val < -r_cur) || (t_val > r_cur + 32'sd1);
