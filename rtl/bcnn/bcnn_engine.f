@@ -1,4 +1,5 @@
 +incdir+rtl/common
++incdir+rtl/bcnn
 rtl/bcnn/bcnn_ram.v
 rtl/bcnn/bcnn_pe.v
 rtl/bcnn/bcnn_check.v

@@ -154,20 +154,17 @@ wire issue = st_reg == F_PASS && grant && m_reg < rows;
 wire pass_step = st_reg == F_PASS && (m_reg >= rows || grant);
 
 // the update of a row: popcounts or biases
+`include "bcnn_popcount.vh"
 reg [4*SW-1:0] upd;
 reg [63:0]     wl;
 reg [6:0]      pc;
 reg [SW-1:0]   accl;
 reg [SW-1:0]   bias;
-integer k;
 always @* begin
     upd = acc_q;
     for (i = 0; i < 4; i = i + 1) begin
         wl = bk_rdata[64*b2_reg[2*i +: 2] +: 64];
-        pc = 7'd0;
-        for (k = 0; k < 64; k = k + 1) begin
-            pc = pc + {6'd0, ~(wl[k] ^ p_reg[k])};
-        end
+        pc = popcount64(~(wl ^ p_reg));
         accl = acc_q[SW*i +: SW];
         bias = {{(SW-24){wl[23]}}, wl[23:0]};
         if (y2_reg) begin

@@ -47,15 +47,10 @@ reg  [6:0]    c1w_reg;
 reg  [SW-1:0] sum_reg;
 reg           bit_reg;
 
-// popcount of XNOR(w, a)
-reg [PW-1:0] pc;
+// popcount of XNOR(w, a): a six-level adder tree
+`include "bcnn_popcount.vh"
+wire [PW-1:0] pc = popcount64(~(w ^ a));
 integer i;
-always @* begin
-    pc = {PW{1'b0}};
-    for (i = 0; i < N_OPS; i = i + 1) begin
-        pc = pc + {{(PW-1){1'b0}}, ~(w[i] ^ a[i])};
-    end
-end
 
 // conv1: sum over the 7 taps of +x or -x
 reg signed [SW-1:0] s1;
