@@ -78,7 +78,7 @@ cov: $(STAMP)
 bench: $(STAMP)
 	@$(PY) scripts/bench.py --block $(B) $(if $(BEATS),--beats $(BEATS)) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(SPLIT),--split $(SPLIT)) $(if $(TRACE),--trace $(TRACE)) $(if $(MODE),--mode $(MODE)) \
-	  $(if $(RECORDS),--records $(RECORDS))
+	  $(if $(RECORDS),--records $(RECORDS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(PROTOCOL),--protocol $(PROTOCOL))
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done

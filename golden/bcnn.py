@@ -45,6 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
+from golden import formats as F
+
 #: Network geometry.
 L_IN = 180
 K = 7
@@ -58,20 +60,29 @@ N_FC_IN = CONV_COUT[3] * L_POOL        # 4,992
 IN_MAX = 127
 #: Word width of the parameter memory and of the feature-map words.
 WORD = 64
-#: Image header.
-IMG_MAGIC = 0x42434E4E                  # "BCNN"
-IMG_VERSION = 1
+#: Image header (the formats live in golden/formats.py, shared with rtl/common/ecg_formats.vh).
+IMG_MAGIC = F.BCNN_MAGIC                # "BCNN"
+IMG_VERSION = F.BCNN_VERSION
 #: The largest N_CLASSES an image may declare (the RTL's bound, parameter N_CLASSES_MAX).
-N_CLASSES_MAX = 128
+N_CLASSES_MAX = F.BCNN_N_CLASSES_MAX
 #: Threshold / bias word: signed 32-bit field [31:0], flip bit 32 (thresholds only).
-THR_BITS = 32
-FLIP_BIT = 32
+THR_BITS = F.BCNN_THR.width
+FLIP_BIT = F.BCNN_FLIP_BIT
+#: FC bias range (BCNN_BIAS) and score format (BCNN_SCORE).
+BIAS = F.BCNN_BIAS
+SCORE = F.BCNN_SCORE
 
 PARAMS_DIR = Path(__file__).resolve().parent / "params" / "bcnn"
 
 
 class ImageError(ValueError):
-    """A parameter image that is malformed (magic, version, size, checksum, fields)."""
+    """A parameter image that is malformed (magic, version, size, checksum, fields);
+    ``code`` is the engine's error code of golden.formats.BCNN_ERRORS (STATUS.CODE)."""
+
+    def __init__(self, msg: str, code: str = "BCNN_ERR_RESERVED"):
+        super().__init__(msg)
+        self.code = F.BCNN_ERRORS[code]
+        self.code_name = code
 
 
 def n_terms(layer: int) -> int:
@@ -125,7 +136,7 @@ def check_params(p: BcnnParams) -> BcnnParams:
         r = sum_range(i)
         if t.shape != (CONV_COUT[i],) or t.min() < -r or t.max() > r + 1:
             raise ImageError(f"conv{i + 1} thresholds: shape {t.shape}, range "
-                             f"{t.min()}..{t.max()}, allowed {-r}..{r + 1}")
+                             f"{t.min()}..{t.max()}, allowed {-r}..{r + 1}", "BCNN_ERR_THRESHOLD")
         if np.asarray(p.flip[i]).shape != (CONV_COUT[i],) or not np.all(np.isin(p.flip[i], (0, 1))):
             raise ImageError(f"conv{i + 1} flips must be 0/1, one per filter")
     n = p.wfc.shape[0] if p.wfc.ndim == 2 else 0
@@ -135,8 +146,9 @@ def check_params(p: BcnnParams) -> BcnnParams:
     if not np.all(np.abs(p.wfc) == 1):
         raise ImageError("FC weights must all be +1 or -1")
     b = np.asarray(p.bfc)
-    if b.shape != (n,) or b.min() < -(1 << 31) or b.max() >= 1 << 31:
-        raise ImageError(f"FC bias: shape {b.shape}, must be ({n},) of int32")
+    if b.shape != (n,) or b.min() < BIAS.min_code or b.max() > BIAS.max_code:
+        raise ImageError(f"FC bias: shape {b.shape}, must be ({n},) within BCNN_BIAS "
+                         f"({BIAS.min_code}..{BIAS.max_code})", "BCNN_ERR_BIAS")
     return p
 
 
@@ -254,6 +266,20 @@ def fc_words(p: BcnnParams) -> np.ndarray:
     """FC weights as [N, 78] uint64: word x of class j, bit c = weight of input x*64+c."""
     b = _wbits(p.wfc).reshape(p.n_classes, L_POOL, WORD)             # [N, x, c]
     return pack_channels(np.swapaxes(b, 1, 2)).reshape(p.n_classes, L_POOL)
+
+
+def best_two(scores: np.ndarray):
+    """(class, best score, runner-up score) per row, the engine's result stream: the class
+    of :func:`argmax_low`, its score and the largest score of every other class (equal to
+    the best on a tie); with one class the runner-up is BCNN_SCORE's minimum."""
+    s = np.asarray(scores, np.int64)
+    cls = argmax_low(s)
+    best = s[np.arange(s.shape[0]), cls]
+    if s.shape[1] == 1:
+        return cls, best, np.full(s.shape[0], SCORE.min_code, np.int64)
+    rest = s.copy()
+    rest[np.arange(s.shape[0]), cls] = np.iinfo(np.int64).min
+    return cls, best, rest.max(axis=1)
 
 
 def argmax_low(scores: np.ndarray) -> np.ndarray:
@@ -390,24 +416,24 @@ def unpack_image(words, name: str = "image") -> BcnnParams:
     """Parse and validate an image; :class:`ImageError` names what is wrong."""
     words = [int(w) for w in words]
     if len(words) < 3:
-        raise ImageError(f"{name}: {len(words)} words, too short for a header")
+        raise ImageError(f"{name}: {len(words)} words, too short for a header", "BCNN_ERR_WORD_COUNT")
     h = words[0]
     if h >> 32 != IMG_MAGIC:
-        raise ImageError(f"{name}: magic {h >> 32:#010x}, expected {IMG_MAGIC:#010x}")
+        raise ImageError(f"{name}: magic {h >> 32:#010x}, expected {IMG_MAGIC:#010x}", "BCNN_ERR_MAGIC")
     if (h >> 24) & 0xFF != IMG_VERSION or (h >> 16) & 0xFF:
         raise ImageError(f"{name}: version {(h >> 24) & 0xFF} (reserved {(h >> 16) & 0xFF}), "
-                         f"expected {IMG_VERSION} (0)")
+                         f"expected {IMG_VERSION} (0)", "BCNN_ERR_VERSION")
     n = h & 0xFFFF
     if not 1 <= n <= N_CLASSES_MAX:
-        raise ImageError(f"{name}: N_CLASSES {n} outside 1..{N_CLASSES_MAX}")
+        raise ImageError(f"{name}: N_CLASSES {n} outside 1..{N_CLASSES_MAX}", "BCNN_ERR_N_CLASSES")
     if words[1] != image_words(n) or len(words) != image_words(n):
         raise ImageError(f"{name}: word count field {words[1]}, {len(words)} words given, "
-                         f"{image_words(n)} expected for N_CLASSES {n}")
+                         f"{image_words(n)} expected for N_CLASSES {n}", "BCNN_ERR_WORD_COUNT")
     chk = 0
     for w in words[:-1]:
         chk ^= w
     if chk != words[-1]:
-        raise ImageError(f"{name}: checksum {words[-1]:#018x}, computed {chk:#018x}")
+        raise ImageError(f"{name}: checksum {words[-1]:#018x}, computed {chk:#018x}", "BCNN_ERR_CHECKSUM")
     a = 2
     ws, ts, fl = [], [], []
     for i in range(4):

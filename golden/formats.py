@@ -315,6 +315,57 @@ EPROP_CONSTANTS = {
     "EPROP_LUT_SIZE": EPROP_LUT_SIZE,
 }
 
+# Binary CNN for ECG biometrics (docs/bcnn.md, docs/bcnn_rtl.md).  The parameter image is
+# 64-bit words; a threshold word is [31:0] T (two's complement), [32] flip, [63:33] 0; a bias
+# word [31:0] bias (two's complement), [63:32] 0; the header [63:32] magic, [31:24] version,
+# [23:16] 0, [15:0] N_CLASSES.  Sums: conv1 +-889 (int8 samples +-127, 7 taps), the binary
+# units 2*popcount(XNOR) - n, n = 896 / 448 / 896; the FC score 2*popcount - 4992 + bias.
+BCNN_SAMPLE = _fmt("BCNN_SAMPLE", 8, 0, True, "round_half_even", "error",
+                   "binary CNN input sample, int8 in -127..127 (-128 is refused)")
+BCNN_SUM = _fmt("BCNN_SUM", 12, 0, True, "trunc", "error",
+                "binary CNN pre-threshold sum of a conv unit (|s| <= 896); cannot overflow")
+BCNN_THR = _fmt("BCNN_THR", 32, 0, True, "trunc", "error",
+                "binary CNN threshold field [31:0] of a threshold word, within [-R, R + 1] of its unit")
+BCNN_BIAS = _fmt("BCNN_BIAS", 24, 0, True, "round_half_even", "error",
+                 "binary CNN FC bias, field [31:0] of a bias word sign-extended from 24 bits")
+BCNN_SCORE = _fmt("BCNN_SCORE", 25, 0, True, "trunc", "error",
+                  "binary CNN FC score 2*popcount(XNOR) - 4992 + bias; cannot overflow")
+BCNN_MAGIC = 0x42434E4E        # "BCNN", header [63:32]
+BCNN_VERSION = 1               # header [31:24]
+BCNN_N_CLASSES_MAX = 128       # the largest N_CLASSES an image may declare (RTL parameter bound)
+BCNN_FLIP_BIT = 32             # threshold word: the flip bit
+BCNN_L_IN = 180                # samples per beat
+BCNN_K = 7                     # taps of every conv unit
+BCNN_L_POOL = 78               # pooled positions of conv4 = FC input words
+BCNN_N_FC_IN = 4992            # FC inputs
+BCNN_FIXED_WORDS = 3203        # image words besides the FC: 3,203 + 79 N_CLASSES in all
+BCNN_FC_WORDS = 79             # FC words per class (78 weight words + the bias word)
+BCNN_OFF_CONV = (2, 258, 1218, 2242)   # first word of conv1..conv4
+BCNN_OFF_FC = 3202             # first word of the FC
+BCNN_SUM_RANGE = (889, 896, 448, 896)  # R of conv1..conv4: T must lie in [-R, R + 1]
+#: engine error codes (STATUS.CODE, docs/bcnn_rtl.md); the first one found in this order
+BCNN_ERRORS = {
+    "BCNN_ERR_NONE": 0,
+    "BCNN_ERR_MAGIC": 1,        # header [63:32] is not BCNN_MAGIC
+    "BCNN_ERR_VERSION": 2,      # header [31:24] is not BCNN_VERSION or [23:16] is not 0
+    "BCNN_ERR_N_CLASSES": 3,    # N_CLASSES outside 1..the engine's N_CLASSES_MAX
+    "BCNN_ERR_WORD_COUNT": 4,   # word 1 differs from 3,203 + 79 N_CLASSES
+    "BCNN_ERR_CHECKSUM": 5,     # the last word differs from the XOR of every word before it
+    "BCNN_ERR_RESERVED": 6,     # a reserved bit is set (conv1 weight 63:7, threshold 63:33, bias 63:32)
+    "BCNN_ERR_THRESHOLD": 7,    # a threshold outside [-R, R + 1] of its unit
+    "BCNN_ERR_BIAS": 8,         # an FC bias outside BCNN_BIAS
+}
+BCNN_CONSTANTS = {
+    "BCNN_MAGIC": BCNN_MAGIC, "BCNN_VERSION": BCNN_VERSION,
+    "BCNN_N_CLASSES_MAX": BCNN_N_CLASSES_MAX, "BCNN_FLIP_BIT": BCNN_FLIP_BIT,
+    "BCNN_L_IN": BCNN_L_IN, "BCNN_K": BCNN_K, "BCNN_L_POOL": BCNN_L_POOL,
+    "BCNN_N_FC_IN": BCNN_N_FC_IN, "BCNN_FIXED_WORDS": BCNN_FIXED_WORDS,
+    "BCNN_FC_WORDS": BCNN_FC_WORDS, "BCNN_OFF_FC": BCNN_OFF_FC,
+    **{f"BCNN_OFF_CONV{i + 1}": v for i, v in enumerate(BCNN_OFF_CONV)},
+    **{f"BCNN_R{i + 1}": v for i, v in enumerate(BCNN_SUM_RANGE)},
+    **BCNN_ERRORS,
+}
+
 CONSTANTS = {
     "ENC_BEAT_LEN": ENC_BEAT_LEN,
     "ENC_R_INDEX": ENC_R_INDEX,
@@ -347,9 +398,18 @@ TRACE_KINDS = {
     "TRC_EPROP_BEAT": 38,   # end of beat: {class(2), spikes of the beat(16)}
     "TRC_EPROP_CYCLES": 39, # engine cycles of the beat
     # raw-stream front end (docs/frontend_rtl.md, "Trace port"); index = sample n[15:0]
-    "TRC_FE_FILT": 48,      # every sample: step = d, value = {f, base} (16 bits each, sign-extended)
-    "TRC_FE_OUT": 49,       # every sample: step = b (sign-extended), value = m
-    "TRC_FE_DEC": 50,       # a detector decision: step = {flags, code}, value = the peak level p
+    "TRC_FE_FILT": 56,      # every sample: step = d, value = {f, base} (16 bits each, sign-extended)
+    "TRC_FE_OUT": 57,       # every sample: step = b (sign-extended), value = m
+    "TRC_FE_DEC": 58,       # a detector decision: step = {flags, code}, value = the peak level p
+    # binary CNN engine (docs/bcnn_rtl.md, "Trace port"); conv units: index = filter,
+    # step = position, value = {bit (bit 16), sum (15:0, two's complement)}
+    "TRC_BCNN_CONV1": 48,   # conv1 sum and output bit
+    "TRC_BCNN_CONV2": 49,   # conv2
+    "TRC_BCNN_CONV3": 50,   # conv3
+    "TRC_BCNN_CONV4": 51,   # conv4, before pooling
+    "TRC_BCNN_POOL": 52,    # pooled word x (index), step 0: channels 31:0, step 1: 63:32
+    "TRC_BCNN_SCORE": 53,   # FC score of class index (value: two's complement)
+    "TRC_BCNN_BEAT": 54,    # result: index = class, step = tag[15:0], value = cycles of the beat
 }
 
 
@@ -391,6 +451,10 @@ def render_verilog_header() -> str:
     lines.append("")
     lines.append("// e-prop network geometry")
     for k, v in EPROP_CONSTANTS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("// Binary CNN engine (docs/bcnn_rtl.md)")
+    for k, v in BCNN_CONSTANTS.items():
         lines.append(f"`define ECG_{k} {v}")
     lines.append("")
     lines.append("// Trace port kinds")

@@ -7,6 +7,7 @@
     make bench B=snn_eprop SPLIT=intra|inter MODE=infer|learn [BEATS=N|all] [RECORDS=..] [TRACE=0|1]
     make bench B=pipeline SPLIT=intra|inter MODE=infer|learn RECORDS=.. [TRACE=0|1]
     make bench B=cnn SPLIT=intra|inter [BEATS=N|all] [SIM=..]
+    make bench B=bcnn DATASET=ecgid|mitdb PROTOCOL=record|session [BEATS=N|all] [TRACE=0|1]
 
 The bulk path does not go through cocotb (whose per-cycle Python would make a
 whole-database run take hours): a plain-Verilog bench testbench
@@ -78,6 +79,9 @@ def check_args(a):
             a.beats = "2000"
     if a.idle_pct and "idle_pct" not in m.USES:
         C.refuse(a.block, "IDLE_PCT", f"the {a.block} bench has back-pressure (BP_PCT) only")
+    for knob, var in (("dataset", "DATASET"), ("protocol", "PROTOCOL")):
+        if getattr(a, knob) is not None and knob not in m.USES:
+            C.refuse(a.block, var, f"the {a.block} bench has no {var}")
     for knob, var, default in (("split", "SPLIT", "intra"), ("trace", "TRACE", 1)):
         if getattr(a, knob) is not None and knob not in m.USES:
             C.refuse(a.block, var, f"the {a.block} bench has no {var}")
@@ -102,6 +106,10 @@ def main(argv=None) -> int:
     ap.add_argument("--mode", default=None, choices=("screen", "cascade", "infer", "learn"),
                     help="snn_if: binary screen (bank 0, default) or severity cascade (banks 1..3); "
                          "snn_eprop: infer (default) or learn (patient adaptation, SPLIT=inter)")
+    ap.add_argument("--dataset", default=None, choices=("ecgid", "mitdb"),
+                    help="bcnn: the database (default ecgid)")
+    ap.add_argument("--protocol", default=None, choices=("record", "session"),
+                    help="bcnn: within-record (default) or cross-record/session split (ECG-ID)")
     ap.add_argument("--records", default=None,
                     help="snn_eprop MODE=learn, pipeline: comma-separated records, or all (default set)")
     ap.add_argument("--trace", type=int, default=None, choices=(0, 1),

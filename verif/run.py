@@ -86,6 +86,10 @@ _CNN = dict(toplevel="cnn_engine", filelist="rtl/cnn/cnn_engine.f", module="veri
 _FE = dict(toplevel="ecg_frontend", filelist="rtl/frontend/ecg_frontend.f",
            module="verif.frontend.test_ecg_frontend", parameters={"TRACE_EN": 1})
 _FE0 = dict(_FE, parameters={"TRACE_EN": 0})
+# the binary-CNN engine (N_PES 32) with the trained ECG-ID within-record image preloaded
+_BCNN = dict(toplevel="bcnn_engine", filelist="rtl/bcnn/bcnn_engine.f", module="verif.bcnn.test_bcnn_engine",
+             parameters={"TRACE_EN": 1, "INIT_IMAGE": f'"{ROOT}/golden/params/bcnn/ecgid_within.hex"'},
+             data=True)
 
 TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test"),
@@ -287,6 +291,21 @@ TESTS: dict[str, SimTest] = {
         **dict(_SYS0, parameters={**_SYS0["parameters"], "WAKE_QUEUE": 0}), testcase="SystemReleaseHoldTest",
         doc="WAKE_QUEUE=0 (no room for a second beat: the engine waits for stage 2): the release check must "
             "fail (expect_error)"),
+    "bcnn_engine": SimTest(**_BCNN, testcase="Bcnn(?!Corrupt)", umbrella=True,
+                           doc="every bcnn_engine test but the expect-fail one"),
+    "bcnn_regress": SimTest(**_BCNN, testcase="BcnnRegressTest",
+                            doc="ECG-ID beats, then a synthetic image (flip bits, FC biases, an argmax tie) written "
+                                "over AXI4-Lite and a beat on it: every conv sum and bit, pooled word, score and "
+                                "result compared; idle input, result back-pressure, both buffer halves"),
+    "bcnn_mitdb": SimTest(**_BCNN, testcase="BcnnMitdbTest",
+                          doc="the MIT-BIH image written over AXI4-Lite, a real MIT-BIH beat compared"),
+    "bcnn_reset": SimTest(**_BCNN, testcase="BcnnResetTest",
+                          doc="reset in the middle of an inference and of a beat's samples"),
+    "bcnn_badaxi": SimTest(**_BCNN, testcase="BcnnBadAxiTest",
+                           doc="DECERR/SLVERR accesses with delayed responses, every image error code by "
+                               "name, malformed beats"),
+    "bcnn_expect_fail": SimTest(**_BCNN, testcase="BcnnCorruptModelTest",
+                                doc="corrupted golden model (a conv3 threshold + 1): must fail (expect_fail)"),
     "cnn_engine": SimTest(
         **_CNN, testcase="Cnn(?!(Network)?Corrupt)", umbrella=True, data=True,
         doc="every cnn_engine test but the expect-fail ones"),

@@ -264,3 +264,26 @@ def test_report_without_inputs_lists_what_to_run(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "not run yet: encoder: make bench B=encoder" in r.stdout and "0 figures" in r.stdout
     assert (tmp_path / "report" / "index.html").read_text().count("not run yet") >= 3
+
+
+def _bench_bcnn(*args):
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "bcnn", "--sim", "verilator",
+                        "--dataset", "ecgid", "--protocol", "record", "--beats", "4", *args],
+                       cwd=ROOT, capture_output=True, text=True)
+    import json
+    return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def test_bench_bcnn_matches_model():
+    code, res, err = _bench_bcnn()
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 4, err
+    # every conv sum and bit, pooled word and score of every beat, plus the results
+    per_beat = 128 * 174 + 64 * 168 + 128 * 162 + 64 * 156 + 156 + res["n_classes"]
+    assert res["values_compared"] == 4 * (per_beat + 4 + 3)
+    assert res["cycles_per_beat_max"] <= 15000
+
+
+def test_bench_bcnn_detects_corrupted_model():
+    """The bulk comparison must fail when the golden model is wrong (a conv3 threshold + 1)."""
+    code, res, _ = _bench_bcnn("--corrupt-model")
+    assert code == 1 and res["mismatches"] > 0

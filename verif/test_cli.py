@@ -122,7 +122,7 @@ def test_every_bench_summary_uses_the_builder_with_every_key():
 def test_block_modules_have_one_shape():
     for name, mod in C.blocks().items():
         assert mod.BLOCK == name and callable(mod.run) and callable(mod.WHOLE_RECORDS)
-        assert isinstance(mod.MODES, tuple) and mod.MODES and set(mod.USES) <= {"split", "trace", "idle_pct"}
+        assert isinstance(mod.MODES, tuple) and mod.MODES and set(mod.USES) <= {"split", "trace", "idle_pct", "dataset", "protocol"}
         assert isinstance(mod.CORRUPT, str) and mod.CORRUPT
 
 

@@ -277,6 +277,41 @@
 `define ECG_FE_RRACC_MIN (0)
 `define ECG_FE_RRACC_MAX (524287)
 
+// BCNN_SAMPLE: s8.0 (signed), rounding round_half_even, overflow error -- binary CNN input sample, int8 in -127..127 (-128 is refused)
+`define ECG_BCNN_SAMPLE_W 8
+`define ECG_BCNN_SAMPLE_FRAC 0
+`define ECG_BCNN_SAMPLE_SIGNED 1
+`define ECG_BCNN_SAMPLE_MIN (-128)
+`define ECG_BCNN_SAMPLE_MAX (127)
+
+// BCNN_SUM: s12.0 (signed), rounding trunc, overflow error -- binary CNN pre-threshold sum of a conv unit (|s| <= 896); cannot overflow
+`define ECG_BCNN_SUM_W 12
+`define ECG_BCNN_SUM_FRAC 0
+`define ECG_BCNN_SUM_SIGNED 1
+`define ECG_BCNN_SUM_MIN (-2048)
+`define ECG_BCNN_SUM_MAX (2047)
+
+// BCNN_THR: s32.0 (signed), rounding trunc, overflow error -- binary CNN threshold field [31:0] of a threshold word, within [-R, R + 1] of its unit
+`define ECG_BCNN_THR_W 32
+`define ECG_BCNN_THR_FRAC 0
+`define ECG_BCNN_THR_SIGNED 1
+`define ECG_BCNN_THR_MIN (-2147483648)
+`define ECG_BCNN_THR_MAX (2147483647)
+
+// BCNN_BIAS: s24.0 (signed), rounding round_half_even, overflow error -- binary CNN FC bias, field [31:0] of a bias word sign-extended from 24 bits
+`define ECG_BCNN_BIAS_W 24
+`define ECG_BCNN_BIAS_FRAC 0
+`define ECG_BCNN_BIAS_SIGNED 1
+`define ECG_BCNN_BIAS_MIN (-8388608)
+`define ECG_BCNN_BIAS_MAX (8388607)
+
+// BCNN_SCORE: s25.0 (signed), rounding trunc, overflow error -- binary CNN FC score 2*popcount(XNOR) - 4992 + bias; cannot overflow
+`define ECG_BCNN_SCORE_W 25
+`define ECG_BCNN_SCORE_FRAC 0
+`define ECG_BCNN_SCORE_SIGNED 1
+`define ECG_BCNN_SCORE_MIN (-16777216)
+`define ECG_BCNN_SCORE_MAX (16777215)
+
 // Encoder geometry
 `define ECG_ENC_BEAT_LEN 250
 `define ECG_ENC_R_INDEX 100
@@ -353,6 +388,36 @@
 `define ECG_EPROP_LANES 16
 `define ECG_EPROP_LUT_SIZE 8
 
+// Binary CNN engine (docs/bcnn_rtl.md)
+`define ECG_BCNN_MAGIC 1111707214
+`define ECG_BCNN_VERSION 1
+`define ECG_BCNN_N_CLASSES_MAX 128
+`define ECG_BCNN_FLIP_BIT 32
+`define ECG_BCNN_L_IN 180
+`define ECG_BCNN_K 7
+`define ECG_BCNN_L_POOL 78
+`define ECG_BCNN_N_FC_IN 4992
+`define ECG_BCNN_FIXED_WORDS 3203
+`define ECG_BCNN_FC_WORDS 79
+`define ECG_BCNN_OFF_FC 3202
+`define ECG_BCNN_OFF_CONV1 2
+`define ECG_BCNN_OFF_CONV2 258
+`define ECG_BCNN_OFF_CONV3 1218
+`define ECG_BCNN_OFF_CONV4 2242
+`define ECG_BCNN_R1 889
+`define ECG_BCNN_R2 896
+`define ECG_BCNN_R3 448
+`define ECG_BCNN_R4 896
+`define ECG_BCNN_ERR_NONE 0
+`define ECG_BCNN_ERR_MAGIC 1
+`define ECG_BCNN_ERR_VERSION 2
+`define ECG_BCNN_ERR_N_CLASSES 3
+`define ECG_BCNN_ERR_WORD_COUNT 4
+`define ECG_BCNN_ERR_CHECKSUM 5
+`define ECG_BCNN_ERR_RESERVED 6
+`define ECG_BCNN_ERR_THRESHOLD 7
+`define ECG_BCNN_ERR_BIAS 8
+
 // Trace port kinds
 `define ECG_TRC_ENC_STATE 1
 `define ECG_TRC_SNN_H1 16
@@ -369,8 +434,15 @@
 `define ECG_TRC_EPROP_DW 37
 `define ECG_TRC_EPROP_BEAT 38
 `define ECG_TRC_EPROP_CYCLES 39
-`define ECG_TRC_FE_FILT 48
-`define ECG_TRC_FE_OUT 49
-`define ECG_TRC_FE_DEC 50
+`define ECG_TRC_FE_FILT 56
+`define ECG_TRC_FE_OUT 57
+`define ECG_TRC_FE_DEC 58
+`define ECG_TRC_BCNN_CONV1 48
+`define ECG_TRC_BCNN_CONV2 49
+`define ECG_TRC_BCNN_CONV3 50
+`define ECG_TRC_BCNN_CONV4 51
+`define ECG_TRC_BCNN_POOL 52
+`define ECG_TRC_BCNN_SCORE 53
+`define ECG_TRC_BCNN_BEAT 54
 
 `endif
