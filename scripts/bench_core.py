@@ -12,6 +12,7 @@ summary without the keys every bench promises).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import importlib
 import subprocess
 import sys
@@ -154,11 +155,24 @@ def build(sim: str, top_tb: str, filelist: str, tb: str, params: dict | None = N
         cmd = ["iverilog", "-g2012", "-s", top_tb, "-o", str(vvp), *inc,
                *[f"-P{top_tb}.{k}={v}" for k, v in params.items()], *map(str, srcs), str(ROOT / tb)]
         exe = ["vvp", "-n", str(vvp)]
+    # the stamp: the command and the content of every source and include file; an up-to-date
+    # build is not redone, so a rebuild never rewrites an executable another process is running
+    h = hashlib.sha256("\0".join(cmd).encode())
+    for f in sorted({*map(str, srcs), str(ROOT / tb),
+                     *(str(v) for i in (*incs, ROOT / "verif" / "common")
+                       for v in Path(i).glob("*.v*"))}):
+        h.update(f.encode() + b"\0" + Path(f).read_bytes())
+    stamp = out / ".build.stamp"
     with open(out / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        exe_file = Path(exe[0] if sim == "verilator" else str(out / f"{top_tb}.vvp"))
+        if exe_file.exists() and stamp.exists() and stamp.read_text() == h.hexdigest():
+            return exe
+        stamp.unlink(missing_ok=True)
         r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"build failed:\n{' '.join(cmd)}\n{r.stdout}{r.stderr}")
+        if r.returncode != 0:
+            raise SystemExit(f"build failed:\n{' '.join(cmd)}\n{r.stdout}{r.stderr}")
+        stamp.write_text(h.hexdigest())
     return exe
 
 
