@@ -12,6 +12,7 @@ golden/encoder.py.  A block module of scripts/bench.py (registry: bench_core.blo
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -133,9 +134,15 @@ def run(a):
         f"delta_s={cfg.delta_s} delta_l={cfg.delta_l}, idle {a.idle_pct}% bp {a.bp_pct}%")
     exe = build(a.sim, "tb_spike_encoder_bench", "rtl/encoder/spike_encoder.f",
                 "verif/encoder/tb_spike_encoder_bench.v")
-    work = BUILD / a.sim / "encoder_runs"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    # a fixed directory only for --keep (its files are read afterwards); otherwise one of this
+    # process's own, so parallel benches (pytest workers) never remove each other's files
+    if a.keep:
+        work = BUILD / a.sim / "encoder_runs"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    else:
+        (BUILD / a.sim).mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="encoder_", dir=BUILD / a.sim))
 
     def one(r):
         idx = sel[bs.record[sel] == r]
@@ -162,6 +169,8 @@ def run(a):
         log(f"{len(results)}/{len(recs)} records, {done_beats}/{len(sel)} beats, {mism} mismatching beats"
             + (f"  (record {res[0]}: {res[5]})" if res[5] else ""))
     wall = time.time() - t0
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
     sim_time = sum(x[6] for x in results)
     bad = np.concatenate([x[2] for x in results])
     idx = np.concatenate([x[1] for x in results])

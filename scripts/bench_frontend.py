@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -159,9 +160,15 @@ def run(a):
         f"idle {a.idle_pct}% bp {a.bp_pct}%" + (", CORRUPTED model" if a.corrupt_model else ""))
     exe = build(a.sim, "tb_ecg_frontend_bench", "rtl/frontend/ecg_frontend.f",
                 "verif/frontend/tb_ecg_frontend_bench.v")
-    work = BUILD / a.sim / "frontend_runs"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    # a fixed directory only for --keep (its files are read afterwards); otherwise one of this
+    # process's own, so parallel benches (pytest workers) never remove each other's files
+    if a.keep:
+        work = BUILD / a.sim / "frontend_runs"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    else:
+        (BUILD / a.sim).mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="frontend_", dir=BUILD / a.sim))
 
     def one(r):
         rec = D.read_record(r)
@@ -195,6 +202,8 @@ def run(a):
             f"Se {100 * c['ec57'].se:.2f} +P {100 * c['ec57'].ppv:.2f}, {mism} mismatches"
             + (f"  ({c['error']})" if c["error"] else ""))
     wall = time.time() - t0
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
     sim_time = sum(x[2] for x in results)
     tot = ec57.Match(0, 0, 0)
     totx = ec57.Match(0, 0, 0)
