@@ -27,7 +27,7 @@ ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
 endif
 
-.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check cnn-regs unit test spikes report clean
+.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check cnn-regs unit test spikes quality report clean
 
 help:
 	@echo "make setup                      install system packages (root/sudo) and the .venv"
@@ -47,6 +47,8 @@ help:
 	@echo "make pnr [TOP=..] [DEVICE=85k] [SEED=1] [PARAMS=\"N_MAC=8 ..\"]  ECP5 synthesis + nextpnr of every top (PARAMS: one TOP's parameters), Fmax table"
 	@echo "make formal                     SymbiYosys: AXI4-Lite properties of if_axil_regs (both configurations)"
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
+	@echo "make quality [SPLITS=intra,inter] [KINDS=ma,pl,em,bw,all] [SNRS=24,18,12,6,0] [RECORDS=..] [CALIBRATE=1]"
+	@echo "                                signal-quality gate and IF screen under seeded noise (docs/quality.md)"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
 	@echo "make cnn-regs                   regenerate the CNN IP's register files from golden/cnn_regmap.py"
@@ -112,6 +114,11 @@ test: $(STAMP)
 	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
 	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_cli.py verif/test_coverage_bins.py \
 	  verif/test_regression.py
+
+quality: $(STAMP)
+	@$(PY) scripts/quality_gate.py $(if $(filter 1,$(CALIBRATE)),--calibrate --out build/quality/calibration.json,--out build/quality/quality.json) \
+	  $(if $(SPLITS),--splits $(SPLITS)) $(if $(KINDS),--kinds $(KINDS)) $(if $(SNRS),--snrs $(SNRS)) \
+	  $(if $(RECORDS),--records $(RECORDS)) $(if $(SEED),--seed $(SEED))
 
 report: $(STAMP)
 	@$(PY) scripts/report.py

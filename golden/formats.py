@@ -303,6 +303,32 @@ FE_CONSTANTS = {
     "FE_SETTLE": 74,         # 2 + 2 (LP_LEN - 1) + 4 + MWI_LEN
 }
 
+# Signal-quality gate (golden/quality.py, docs/quality.md): per-beat measures on the 250-sample
+# window (R peak at ENC_R_INDEX).  hf = sum of |x[n+1] - 2 x[n] + x[n-1]| over the centres n outside
+# [QUAL_QRS_LO, QUAL_QRS_HI); amp = max - min of x over [QUAL_QRS_LO, QUAL_QRS_HI).  A beat is
+# unreadable when any reason bit is set:
+#   QUAL_R_NOISE  (hf << QUAL_HF_SHIFT) > QUAL_HF_T * amp   (out-of-QRS high-frequency residue)
+#   QUAL_R_LOWAMP amp < QUAL_AMP_MIN                          (no QRS visible: 0.1 mV at 200/mV)
+#   QUAL_R_FLAT   a run of QUAL_FLAT_RUN or more equal samples (lead off, dropout)
+#   QUAL_R_CLIP   more than QUAL_RAIL_MAX samples at -1024 or 1023 (the ADC rails)
+QUAL_HF = _fmt("QUAL_HF", 21, 0, False, "trunc", "error",
+               "sum of |second difference| over the out-of-QRS centres (<= 158 * 8188)")
+QUAL_AMP = _fmt("QUAL_AMP", 12, 0, False, "trunc", "error", "QRS-region peak-to-peak (<= 2047)")
+
+QUAL_CONSTANTS = {
+    "QUAL_QRS_LO": 64,       # R - 36 (100 ms before the R peak)
+    "QUAL_QRS_HI": 154,      # R + 54 (150 ms after; covers wide ventricular QRS)
+    "QUAL_HF_SHIFT": 4,
+    "QUAL_HF_T": 100,        # chosen by `scripts/quality_gate.py --calibrate` (docs/quality.md)
+    "QUAL_AMP_MIN": 20,
+    "QUAL_FLAT_RUN": 36,     # 100 ms at 360 Hz
+    "QUAL_RAIL_MAX": 2,
+    "QUAL_R_NOISE": 1,
+    "QUAL_R_LOWAMP": 2,
+    "QUAL_R_FLAT": 4,
+    "QUAL_R_CLIP": 8,
+}
+
 EPROP_CONSTANTS = {
     "EPROP_SAMPLES_PER_STEP": EPROP_SAMPLES_PER_STEP,
     "EPROP_T": EPROP_T,
@@ -447,6 +473,10 @@ def render_verilog_header() -> str:
     lines.append("")
     lines.append("// Raw-stream front end (golden/frontend.py, docs/frontend.md)")
     for k, v in FE_CONSTANTS.items():
+        lines.append(f"`define ECG_{k} {v}")
+    lines.append("")
+    lines.append("// Signal-quality gate (golden/quality.py, docs/quality.md)")
+    for k, v in QUAL_CONSTANTS.items():
         lines.append(f"`define ECG_{k} {v}")
     lines.append("")
     lines.append("// e-prop network geometry")

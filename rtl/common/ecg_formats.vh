@@ -277,6 +277,20 @@
 `define ECG_FE_RRACC_MIN (0)
 `define ECG_FE_RRACC_MAX (524287)
 
+// QUAL_HF: u21.0 (unsigned), rounding trunc, overflow error -- sum of |second difference| over the out-of-QRS centres (<= 158 * 8188)
+`define ECG_QUAL_HF_W 21
+`define ECG_QUAL_HF_FRAC 0
+`define ECG_QUAL_HF_SIGNED 0
+`define ECG_QUAL_HF_MIN (0)
+`define ECG_QUAL_HF_MAX (2097151)
+
+// QUAL_AMP: u12.0 (unsigned), rounding trunc, overflow error -- QRS-region peak-to-peak (<= 2047)
+`define ECG_QUAL_AMP_W 12
+`define ECG_QUAL_AMP_FRAC 0
+`define ECG_QUAL_AMP_SIGNED 0
+`define ECG_QUAL_AMP_MIN (0)
+`define ECG_QUAL_AMP_MAX (4095)
+
 // BCNN_SAMPLE: s8.0 (signed), rounding round_half_even, overflow error -- binary CNN input sample, int8 in -127..127 (-128 is refused)
 `define ECG_BCNN_SAMPLE_W 8
 `define ECG_BCNN_SAMPLE_FRAC 0
@@ -376,6 +390,19 @@
 `define ECG_FE_REF_FWD 5
 `define ECG_FE_F_DELAY 8
 `define ECG_FE_SETTLE 74
+
+// Signal-quality gate (golden/quality.py, docs/quality.md)
+`define ECG_QUAL_QRS_LO 64
+`define ECG_QUAL_QRS_HI 154
+`define ECG_QUAL_HF_SHIFT 4
+`define ECG_QUAL_HF_T 100
+`define ECG_QUAL_AMP_MIN 20
+`define ECG_QUAL_FLAT_RUN 36
+`define ECG_QUAL_RAIL_MAX 2
+`define ECG_QUAL_R_NOISE 1
+`define ECG_QUAL_R_LOWAMP 2
+`define ECG_QUAL_R_FLAT 4
+`define ECG_QUAL_R_CLIP 8
 
 // e-prop network geometry
 `define ECG_EPROP_SAMPLES_PER_STEP 5
