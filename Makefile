@@ -27,7 +27,7 @@ ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
 endif
 
-.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check cnn-regs unit test spikes quality report clean
+.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check cnn-regs unit test spikes quality classify report clean
 
 help:
 	@echo "make setup                      install system packages (root/sudo) and the .venv"
@@ -49,6 +49,9 @@ help:
 	@echo "make spikes                     spikes per beat per class vs a one-gap level-crossing encoder"
 	@echo "make quality [SPLITS=intra,inter] [KINDS=ma,pl,em,bw,all] [SNRS=24,18,12,6,0] [RECORDS=..] [CALIBRATE=1]"
 	@echo "                                signal-quality gate and IF screen under seeded noise (docs/quality.md)"
+	@echo "make classify REC=<rec.hea|rec|file.csv> [FS=Hz] [CHANNEL=..] [UNITS=mV|uV|V|adc] [MAINS=60|50]"
+	@echo "                                [MODEL=inter|intra] [OUT=beats.csv|.json] [RTL=1 [SIM=..]]  your own recording,"
+	@echo "                                per-beat time, quality, stage-1/stage-2 decisions (docs/recording.md)"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
 	@echo "make cnn-regs                   regenerate the CNN IP's register files from golden/cnn_regmap.py"
@@ -112,13 +115,19 @@ unit: $(STAMP)
 # plus the Icarus smoke subset), so it ends with one "N passed" line.
 test: $(STAMP)
 	SIMS=verilator SMOKE_ICARUS=1 SEED=$(or $(SEED),1) $(PY) -m pytest -q -n $(JOBS) \
-	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_cli.py verif/test_coverage_bins.py \
+	  golden/tests verif/test_repo.py verif/test_checks.py verif/test_cli.py verif/test_classify.py verif/test_coverage_bins.py \
 	  verif/test_regression.py
 
 quality: $(STAMP)
 	@$(PY) scripts/quality_gate.py $(if $(filter 1,$(CALIBRATE)),--calibrate --out build/quality/calibration.json,--out build/quality/quality.json) \
 	  $(if $(SPLITS),--splits $(SPLITS)) $(if $(KINDS),--kinds $(KINDS)) $(if $(SNRS),--snrs $(SNRS)) \
 	  $(if $(RECORDS),--records $(RECORDS)) $(if $(SEED),--seed $(SEED))
+
+classify: $(STAMP)
+	@test -n "$(REC)" || { echo "make classify: REC=<WFDB record or CSV file> is required" >&2; exit 2; }
+	@$(PY) scripts/classify_recording.py "$(REC)" $(if $(FS),--fs $(FS)) $(if $(CHANNEL),--channel $(CHANNEL)) \
+	  $(if $(UNITS),--units $(UNITS)) $(if $(MAINS),--mains $(MAINS)) $(if $(MODEL),--model $(MODEL)) \
+	  $(if $(OUT),--out $(OUT)) $(if $(filter 1,$(RTL)),--rtl --sim $(SIM))
 
 report: $(STAMP)
 	@$(PY) scripts/report.py
