@@ -308,7 +308,7 @@ FE_CONSTANTS = {
 # [QUAL_QRS_LO, QUAL_QRS_HI); amp = max - min of x over [QUAL_QRS_LO, QUAL_QRS_HI).  A beat is
 # unreadable when any reason bit is set:
 #   QUAL_R_NOISE  (hf << QUAL_HF_SHIFT) > QUAL_HF_T * amp   (out-of-QRS high-frequency residue)
-#   QUAL_R_LOWAMP amp < QUAL_AMP_MIN                          (no QRS visible: 0.1 mV at 200/mV)
+#   QUAL_R_LOWAMP amp < QUAL_LOWAMP_T                          (no QRS visible: 0.1 mV at 200/mV)
 #   QUAL_R_FLAT   a run of QUAL_FLAT_RUN or more equal samples (lead off, dropout)
 #   QUAL_R_CLIP   more than QUAL_RAIL_MAX samples at -1024 or 1023 (the ADC rails)
 QUAL_HF = _fmt("QUAL_HF", 21, 0, False, "trunc", "error",
@@ -320,7 +320,7 @@ QUAL_CONSTANTS = {
     "QUAL_QRS_HI": 154,      # R + 54 (150 ms after; covers wide ventricular QRS)
     "QUAL_HF_SHIFT": 4,
     "QUAL_HF_T": 100,        # chosen by `scripts/quality_gate.py --calibrate` (docs/quality.md)
-    "QUAL_AMP_MIN": 20,
+    "QUAL_LOWAMP_T": 20,
     "QUAL_FLAT_RUN": 36,     # 100 ms at 360 Hz
     "QUAL_RAIL_MAX": 2,
     "QUAL_R_NOISE": 1,
@@ -493,4 +493,12 @@ def render_verilog_header() -> str:
     lines.append("")
     lines.append("`endif")
     lines.append("")
+    seen: dict[str, str] = {}
+    for ln in lines:
+        if ln.startswith("`define ") and ln != "`define ECG_FORMATS_VH":
+            name = ln.split()[1]
+            if name in seen:
+                raise ValueError(f"ecg_formats.vh: macro {name} defined twice "
+                                 f"({seen[name]!r} and {ln!r}); rename one in golden/formats.py")
+            seen[name] = ln
     return "\n".join(lines)

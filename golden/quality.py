@@ -17,7 +17,7 @@ compute in one pass over the window:
 * ``rail``: the number of samples at the ADC rails (-1024 or 1023).
 
 Reasons (bit mask): NOISE when ``(hf << QUAL_HF_SHIFT) > QUAL_HF_T * amp``; LOWAMP when
-``amp < QUAL_AMP_MIN``; FLAT when ``flat >= QUAL_FLAT_RUN``; CLIP when ``rail > QUAL_RAIL_MAX``.
+``amp < QUAL_LOWAMP_T``; FLAT when ``flat >= QUAL_FLAT_RUN``; CLIP when ``rail > QUAL_RAIL_MAX``.
 ``QUAL_HF_T`` was chosen on the intra-patient *training* beats under seeded noise by
 ``scripts/quality_gate.py --calibrate``.
 
@@ -36,7 +36,7 @@ BEAT_LEN = F.ENC_BEAT_LEN                # 250
 R_IDX = F.ENC_R_INDEX                    # 100
 QRS_LO, QRS_HI = _C["QUAL_QRS_LO"], _C["QUAL_QRS_HI"]
 HF_SHIFT, HF_T = _C["QUAL_HF_SHIFT"], _C["QUAL_HF_T"]
-AMP_MIN, FLAT_RUN, RAIL_MAX = _C["QUAL_AMP_MIN"], _C["QUAL_FLAT_RUN"], _C["QUAL_RAIL_MAX"]
+AMP_MIN, FLAT_RUN, RAIL_MAX = _C["QUAL_LOWAMP_T"], _C["QUAL_FLAT_RUN"], _C["QUAL_RAIL_MAX"]
 R_NOISE, R_LOWAMP, R_FLAT, R_CLIP = (_C["QUAL_R_NOISE"], _C["QUAL_R_LOWAMP"], _C["QUAL_R_FLAT"],
                                      _C["QUAL_R_CLIP"])
 REASONS = {R_NOISE: "noise", R_LOWAMP: "low_amplitude", R_FLAT: "flat", R_CLIP: "clipped"}

@@ -3,6 +3,8 @@
 
 from collections import Counter
 
+import pytest
+
 from golden import formats
 
 
@@ -15,3 +17,12 @@ def test_trace_kinds_are_unique():
 def test_trace_kinds_fit_the_kind_field():
     bad = {k: v for k, v in formats.TRACE_KINDS.items() if not 0 <= v <= 255}
     assert not bad, f"trace kinds outside the 8-bit kind field: {bad}"
+
+
+def test_header_refuses_a_macro_defined_twice(monkeypatch):
+    # A constant named like a format's generated macro (QUAL_AMP_MIN beside format QUAL_AMP's
+    # _MIN) once broke every lint run; the generator must name the clash instead.
+    from golden import formats as F
+    monkeypatch.setitem(F.QUAL_CONSTANTS, "QUAL_AMP_MIN", 20)
+    with pytest.raises(ValueError, match="ECG_QUAL_AMP_MIN defined twice"):
+        F.render_verilog_header()

@@ -36,7 +36,7 @@ def _reference(w):
     r = 0
     if hf * 16 > F.QUAL_CONSTANTS["QUAL_HF_T"] * amp:
         r |= 1
-    if amp < F.QUAL_CONSTANTS["QUAL_AMP_MIN"]:
+    if amp < F.QUAL_CONSTANTS["QUAL_LOWAMP_T"]:
         r |= 2
     if best >= F.QUAL_CONSTANTS["QUAL_FLAT_RUN"]:
         r |= 4
