@@ -27,7 +27,7 @@ ifneq ($(strip $(DATA_DIR)),)
 export ECG_DATA_DIR := $(abspath $(DATA_DIR))
 endif
 
-.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check cnn-regs unit test spikes quality classify report clean
+.PHONY: help setup sim regress lint cov bench synth pnr formal formats formats-check cnn-regs unit test spikes quality classify raw report clean
 
 help:
 	@echo "make setup                      install system packages (root/sudo) and the .venv"
@@ -52,6 +52,8 @@ help:
 	@echo "make classify REC=<rec.hea|rec|file.csv> [FS=Hz] [CHANNEL=..] [UNITS=mV|uV|V|adc] [MAINS=60|50]"
 	@echo "                                [MODEL=inter|intra] [OUT=beats.csv|.json] [RTL=1 [SIM=..]]  your own recording,"
 	@echo "                                per-beat time, quality, stage-1/stage-2 decisions (docs/recording.md)"
+	@echo "make raw [SPLITS=intra,inter] [RECORDS=..] [RTL=1 SIM=..]"
+	@echo "                                two-stage pipeline from the raw stream, no annotation: missed/extra beats scored (docs/recording.md)"
 	@echo "make report                     figures and an HTML page from the benches' own output (build/report/)"
 	@echo "make formats / formats-check    regenerate / check rtl/common/ecg_formats.vh"
 	@echo "make cnn-regs                   regenerate the CNN IP's register files from golden/cnn_regmap.py"
@@ -128,6 +130,10 @@ classify: $(STAMP)
 	@$(PY) scripts/classify_recording.py "$(REC)" $(if $(FS),--fs $(FS)) $(if $(CHANNEL),--channel $(CHANNEL)) \
 	  $(if $(UNITS),--units $(UNITS)) $(if $(MAINS),--mains $(MAINS)) $(if $(MODEL),--model $(MODEL)) \
 	  $(if $(OUT),--out $(OUT)) $(if $(filter 1,$(RTL)),--rtl --sim $(SIM))
+
+raw: $(STAMP)
+	@$(PY) scripts/eval_raw.py --json build/raw/eval_raw.json $(if $(SPLITS),--splits $(SPLITS)) \
+	  $(if $(RECORDS),--records $(RECORDS)) $(if $(filter 1,$(RTL)),--rtl --sim $(SIM))
 
 report: $(STAMP)
 	@$(PY) scripts/report.py

@@ -77,17 +77,13 @@ def _drop(a: np.ndarray, exclude) -> np.ndarray:
     return a[keep]
 
 
-def match(ref, det, tol: int, exclude=()) -> Match:
-    """Match sorted reference beat samples ``ref`` to sorted detections ``det``.
-
-    ``exclude``: (first, last) sample pairs; beats and detections inside are dropped.
-    """
+def _pair(ref, det, tol: int, exclude=()):
     ref, det = _idx(ref, "ref"), _idx(det, "det")
     if not isinstance(tol, (int, np.integer)) or isinstance(tol, bool) or tol < 0:
         raise MatchInputError(f"tol must be a non-negative integer number of samples, got {tol!r}")
     ref, det = _drop(ref, exclude), _drop(det, exclude)
     used = np.zeros(det.size, dtype=bool)
-    tp = 0
+    pr, pd = [], []
     j0 = 0
     for r in ref.tolist():
         while j0 < det.size and det[j0] < r - tol:
@@ -100,8 +96,25 @@ def match(ref, det, tol: int, exclude=()) -> Match:
             j += 1
         if best >= 0:
             used[best] = True
-            tp += 1
-    return Match(tp=tp, fn=int(ref.size) - tp, fp=int(det.size) - tp)
+            pr.append(r)
+            pd.append(int(det[best]))
+    tp = len(pr)
+    m = Match(tp=tp, fn=int(ref.size) - tp, fp=int(det.size) - tp)
+    return m, np.asarray(pr, np.int64), np.asarray(pd, np.int64)
+
+
+def match(ref, det, tol: int, exclude=()) -> Match:
+    """Match sorted reference beat samples ``ref`` to sorted detections ``det``.
+
+    ``exclude``: (first, last) sample pairs; beats and detections inside are dropped.
+    """
+    return _pair(ref, det, tol, exclude)[0]
+
+
+def match_pairs(ref, det, tol: int, exclude=()):
+    """:func:`match` and the matched pairs: ``(Match, ref_samples, det_samples)``, one entry per
+    true positive (reference beat sample, the detection's sample), in reference order."""
+    return _pair(ref, det, tol, exclude)
 
 
 def reference_beats(ann_sample, ann_symbol) -> np.ndarray:
