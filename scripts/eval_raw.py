@@ -59,8 +59,10 @@ def record_eval(name, models, model_name, scored_samples, rtl_sim=None):
     ref = ec57.reference_beats(rec.ann_sample, rec.ann_symbol)
     m, pr, pd = ec57.match_pairs(ref, bt.sample, ec57.tolerance(rec.fs))
     sym = dict(zip(np.asarray(rec.ann_sample, np.int64).tolist(), np.asarray(rec.ann_symbol).tolist()))
+    d = pd - pr          # detection minus annotation, samples: a shifted fiducial shifts the window
     out = {"record": name, "ref": int(len(ref)), "det": int(len(bt)), "tp": int(m.tp), "fn": int(m.fn),
-           "fp": int(m.fp)}
+           "fp": int(m.fp), "offset_median": float(np.median(d)) if d.size else 0.0,
+           "offset_over_3": float(np.mean(np.abs(d) > 3)) if d.size else 0.0}
     pos = {int(v): k for k, v in enumerate(bt.sample.tolist())}
     det_ref = {pos[int(d)]: int(r) for r, d in zip(pr, pd)}
     matched_ref = set(det_ref.values())
@@ -207,7 +209,8 @@ def main(argv=None) -> int:
         for r in recs:
             rr = record_eval(r, models, model, scored.get(r, set()), a.sim if a.rtl else None)
             res.append(rr)
-            msg = f"  {split} {r}: ref {rr['ref']} det {rr['det']} missed {rr['fn']} extra {rr['fp']}"
+            msg = (f"  {split} {r}: ref {rr['ref']} det {rr['det']} missed {rr['fn']} extra {rr['fp']}  "
+                   f"R offset median {rr['offset_median']:+.0f}, |offset| > 3 samples {100 * rr['offset_over_3']:.1f} %")
             if a.rtl:
                 msg += f"  RTL mismatches {rr['rtl']['mismatches']}"
                 if rr["rtl"]["mismatches"] or rr["rtl"]["errors"]:
@@ -217,6 +220,7 @@ def main(argv=None) -> int:
         s["records"] = len(recs)
         s["detector"] = {"tp": sum(r["tp"] for r in res), "fn": sum(r["fn"] for r in res),
                          "fp": sum(r["fp"] for r in res)}
+        s["offset_by_record"] = {r["record"]: [r["offset_median"], round(r["offset_over_3"], 4)] for r in res}
         if a.rtl:
             s["rtl_mismatches"] = sum(r["rtl"]["mismatches"] for r in res)
             s["rtl_sim"] = a.sim
