@@ -3,12 +3,17 @@
 
     ECG_DATA_DIR=/work/shared/data .venv/bin/python scripts/eval_detector.py \
         [--detectors ours,xqrs,gqrs] [--records 100,101] [--mains 60] [--per-record]
-        [--json build/eval_detector.json]
+        [--json build/eval_detector.json] [--noise ma,pl,em,bw,all --snrs 24,18,12,6,0 [--noise-seed 15]]
 
 Every detector is scored by golden/ec57.py (150 ms, one-to-one, whole record,
 MLII or channel 0 as golden.data.read_record picks).  Peers are given the
 record in mV (ADC codes / adc_gain).  Rows: DS1 (de Chazal train), DS2 (test),
 the paced records and all 48, plus Pan and Tompkins 1985 (published figures).
+
+``--noise KINDS --snrs DBS``: instead, every record corrupted whole by ``golden/noise.add_noise``
+(each kind at each SNR, noise seed 15 as ``make quality``; SNR defined in docs/noise.md) and the
+detectors scored on it: one table row per detector, kind and SNR (all records, VF episodes
+excluded, as the clean table's headline), the clean record first.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from golden import data, ec57  # noqa: E402
 from golden import frontend as FE  # noqa: E402
+from golden import noise as N  # noqa: E402
 
 ALL48 = tuple(sorted(data.DS1 + data.DS2 + data.PACED))
 LATENCY: list = []                  # ours: emission sample - refined R peak, every detection
@@ -49,6 +55,49 @@ def pct(v: float) -> str:
     return f"{100 * v:.2f}"
 
 
+def noise_sweep(a, dets, recs) -> int:
+    kinds = [k for k in a.noise.split(",") if k]
+    for k in kinds:
+        if k not in N.KINDS:
+            raise SystemExit(f"eval_detector: unknown noise kind {k!r} (one of {', '.join(N.KINDS)})")
+    try:
+        snrs = [float(v) for v in a.snrs.split(",") if v]
+    except ValueError:
+        raise SystemExit(f"eval_detector: --snrs must be comma-separated numbers, got {a.snrs!r}")
+    recs_data = {r: data.read_record(r) for r in recs}
+    conds = [(None, None)] + [(k, s) for k in kinds for s in snrs]
+    out = []
+    print("| detector | noise | SNR dB | records | beats | TP | FN | FP | Se % | +P % |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for kind, snr in conds:
+        for d in dets:
+            tot = None
+            for r, rec in recs_data.items():
+                x = rec.signal
+                if kind is not None:
+                    x, _ = N.add_noise(rec.signal, snr, kind, fs=rec.fs, seed=a.noise_seed, record=r,
+                                       mains=a.mains)
+                ref = ec57.reference_beats(rec.ann_sample, rec.ann_symbol)
+                vf = ec57.vf_intervals(rec.ann_sample, rec.ann_symbol)
+                noisy = rec if kind is None else _with_signal(rec, x)
+                m = ec57.match(ref, detect(d, noisy, a.mains), ec57.tolerance(rec.fs), exclude=vf)
+                tot = m if tot is None else tot + m
+            print(f"| {d} | {kind or 'clean'} | {'-' if snr is None else f'{snr:g}'} | {len(recs)} | "
+                  f"{tot.tp + tot.fn} | {tot.tp} | {tot.fn} | {tot.fp} | {pct(tot.se)} | {pct(tot.ppv)} |",
+                  flush=True)
+            out.append({"detector": d, "noise": kind, "snr_db": snr, "tp": tot.tp, "fn": tot.fn,
+                        "fp": tot.fp, "se": tot.se, "ppv": tot.ppv})
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps({"noise_seed": a.noise_seed, "rows": out}, indent=1))
+    return 0
+
+
+def _with_signal(rec, x):
+    import dataclasses
+    return dataclasses.replace(rec, signal=x)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--detectors", default="ours,xqrs,gqrs")
@@ -56,9 +105,17 @@ def main(argv=None) -> int:
     ap.add_argument("--mains", type=int, default=60)
     ap.add_argument("--per-record", action="store_true")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--noise", default=None, help="comma-separated noise kinds (golden/noise.py)")
+    ap.add_argument("--snrs", default="24,18,12,6,0")
+    ap.add_argument("--noise-seed", type=int, default=15)
     a = ap.parse_args(argv)
     dets = [d for d in a.detectors.split(",") if d]
     recs = [r for r in a.records.split(",") if r]
+    bad = [r for r in recs if r not in data.MITDB_RECORDS]
+    if bad:
+        ap.error(f"unknown MIT-BIH records {bad}")
+    if a.noise is not None:
+        return noise_sweep(a, dets, recs)
     res: dict[str, dict[str, ec57.Match]] = {d: {} for d in dets}
     resx: dict[str, dict[str, ec57.Match]] = {d: {} for d in dets}
     secs = {d: 0.0 for d in dets}
