@@ -183,6 +183,9 @@ TESTS: dict[str, SimTest] = {
                                      "no result lost"),
     "qual_reset": SimTest(**_QUAL, testcase="QualResetTest",
                           doc="reset in the middle of beats and with a result in flight"),
+    "qual_latency": SimTest(**_QUAL, testcase="QualLatencyTest", smoke=True,
+                            doc="back-to-back beats at one sample per clock, every result exactly 3 cycles after "
+                                "its last sample"),
     "qual_badinput": SimTest(**_QUAL, testcase="QualBadInputTest", smoke=True,
                              doc="short and long frames (no result, stat_len_err), out-of-range samples (rails, "
                                  "stat_sat)"),

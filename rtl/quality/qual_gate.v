@@ -23,8 +23,9 @@
 // and a register holding x[n-1] - 2 x[n], updates min/max, the current run and the rail count;
 // stage B (the next cycle) accumulates |d2| into hf and the run into the longest run, and on the
 // beat's last sample copies the finished measures into a hold register; the output register
-// takes them from there with the reason mask (comparisons and the HF_T * amp product computed
-// from the hold register). Latency: m_qual_valid rises 3 cycles after the cycle in which sample
+// takes them from there with the reason mask (comparisons on the hold register). amp = max - min
+// and the NOISE threshold HF_T * amp are registered every cycle from min/max, which stop changing
+// at sample QRS_HI-1, so both are final when the window's last sample arrives (QRS_HI <= BEAT_LEN-2). Latency: m_qual_valid rises 3 cycles after the cycle in which sample
 // BEAT_LEN-1 is accepted, when m_qual is free. Throughput: one sample per clock, BEAT_LEN cycles
 // per beat. Back-pressure: two results can wait (output and hold register); while both are
 // full s_axis_tready is low, so no result is ever overwritten.
@@ -87,9 +88,11 @@ initial begin
         $error("qual_gate: BEAT_LEN=%0d must be 3..256 (8-bit sample index)", BEAT_LEN);
         $finish;
     end
-    if (QRS_LO < 0 || QRS_LO >= QRS_HI || QRS_HI > BEAT_LEN) begin
-        $error("qual_gate: QRS region [%0d, %0d) must satisfy 0 <= QRS_LO < QRS_HI <= BEAT_LEN=%0d",
-               QRS_LO, QRS_HI, BEAT_LEN);
+    // QRS_HI <= BEAT_LEN - 2: amp and HF_T * amp are registered from min/max while the last
+    // samples of the window arrive, so they are final when the beat's last sample is
+    if (QRS_LO < 0 || QRS_LO >= QRS_HI || QRS_HI > BEAT_LEN - 2) begin
+        $error("qual_gate: QRS region [%0d, %0d) must satisfy 0 <= QRS_LO < QRS_HI <= BEAT_LEN-2=%0d",
+               QRS_LO, QRS_HI, BEAT_LEN - 2);
         $finish;
     end
     if (X_W < 2 || DATA_W <= X_W) begin
@@ -169,6 +172,10 @@ reg                 d2_en_reg;                                // ... counted in 
 reg                 a_valid_reg;                              // stage A holds a sample
 reg                 a_first_reg;                              // ... sample 0 of a frame
 reg                 a_done_reg;                               // ... the last sample of a good beat
+// amp and its NOISE threshold, registered every cycle from min/max (final 2 cycles after the
+// region's last sample, long before the window's last: QRS_HI <= BEAT_LEN - 2)
+reg  [AMP_W-1:0]    amp_reg;
+reg  [CMP_W-1:0]    thr_reg;                                  // HF_T * amp_reg
 // stage B
 reg  [HF_W-1:0]     hf_reg;                                   // hf so far (before d2abs_reg)
 reg  [CNT_W-1:0]    best_reg;                                 // longest run so far (before run_reg)
@@ -176,6 +183,7 @@ reg  [CNT_W-1:0]    best_reg;                                 // longest run so 
 reg                 h_valid_reg;
 reg  [HF_W-1:0]     h_hf_reg;
 reg  [AMP_W-1:0]    h_amp_reg;
+reg  [CMP_W-1:0]    h_thr_reg;
 reg  [CNT_W-1:0]    h_flat_reg;
 reg  [CNT_W-1:0]    h_rail_reg;
 // output register
@@ -252,7 +260,11 @@ wire [HF_W-1:0]  hf_sum   = hf_reg + (d2_en_reg ? {{(HF_W-D2_W+1){1'b0}}, d2abs_
 wire [CNT_W-1:0] best_sum = (run_reg > best_reg) ? run_reg : best_reg;
 // max - min is 0 .. 2^X_W - 1 (max >= min once the QRS region is seen), exact modulo 2^X_W
 wire [X_W-1:0]   amp_x    = max_reg - min_reg;
-wire [AMP_W-1:0] amp_now  = {{(AMP_W-X_W){1'b0}}, amp_x};
+
+always @(posedge clk) begin
+    amp_reg <= {{(AMP_W-X_W){1'b0}}, amp_x};
+    thr_reg <= {{(CMP_W-AMP_W){1'b0}}, amp_reg} * {{(CMP_W-HFT_W){1'b0}}, HF_T_C};
+end
 
 always @(posedge clk) begin
     if (a_valid_reg) begin
@@ -262,7 +274,8 @@ always @(posedge clk) begin
     end
     if (a_done_reg) begin
         h_hf_reg   <= hf_sum;
-        h_amp_reg  <= amp_now;
+        h_amp_reg  <= amp_reg;
+        h_thr_reg  <= thr_reg;
         h_flat_reg <= best_sum;
         h_rail_reg <= rail_reg;
     end
@@ -273,8 +286,7 @@ end
 // ---------------------------------------------------------------------------------------------
 
 wire [CMP_W-1:0] hf_scaled = {{(CMP_W-HF_W){1'b0}}, h_hf_reg} << HF_SHIFT;
-wire [CMP_W-1:0] amp_thr   = {{(CMP_W-AMP_W){1'b0}}, h_amp_reg} * {{(CMP_W-HFT_W){1'b0}}, HF_T_C};
-wire [3:0] reasons = ((hf_scaled > amp_thr)        ? R_NOISE  : 4'd0)
+wire [3:0] reasons = ((hf_scaled > h_thr_reg)      ? R_NOISE  : 4'd0)
                    | ((h_amp_reg < LOWAMP_T_C)     ? R_LOWAMP : 4'd0)
                    | ((h_flat_reg >= FLAT_RUN_C)   ? R_FLAT   : 4'd0)
                    | ((h_rail_reg > RAIL_MAX_C)    ? R_CLIP   : 4'd0);

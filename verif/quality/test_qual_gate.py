@@ -489,6 +489,53 @@ class QualBadInputTest(QualBaseTest):
         return [good[0], short, good[1], long_, good[2], sat, good[3], one, good[0]]
 
 
+LATENCY = 3      # cycles from the handshake of sample BEAT_LEN-1 to m_qual_valid (docs/quality_rtl.md)
+
+
+@pyuvm.test()
+class QualLatencyTest(QualBaseTest):
+    """No idle input, no back-pressure: the beats go in back to back at one sample per clock
+    (s_axis_tready never low) and every result is valid exactly LATENCY cycles after the handshake
+    of its beat's last sample."""
+
+    IDLE_PCT = 0
+    BP_PCT = 0
+
+    def items(self):
+        return clean_items(1, self.knobs.seed, records=self.knobs.records or ("100", "201", "203", "232"))
+
+    async def stimulus(self, seq):
+        d = self.dut
+        task = cocotb.start_soon(seq.start(self.env.seqr))
+        cycle, last_at, lat, words, first_word, last_word = 0, [], [], 0, None, None
+        prev_valid = 0
+        while not task.done() or len(lat) < len(last_at) or not last_at:
+            await FallingEdge(d.clk)
+            cycle += 1
+            if _bit(d.s_axis_tvalid):
+                if not _bit(d.s_axis_tready):
+                    raise AssertionError(f"s_axis_tready low at cycle {cycle} with no back-pressure")
+                words += 1
+                first_word = cycle if first_word is None else first_word
+                last_word = cycle
+                if _bit(d.s_axis_tlast):
+                    last_at.append(cycle)
+            v = _bit(d.m_qual_valid)
+            if v and not prev_valid:
+                if len(lat) >= len(last_at):
+                    raise AssertionError(f"a result at cycle {cycle} with no finished beat before it")
+                lat.append(cycle - last_at[len(lat)])
+            prev_valid = v
+            if cycle > 100000:
+                raise AssertionError("no result within 100000 cycles")
+        await task
+        if any(x != LATENCY for x in lat):
+            raise AssertionError(f"result latencies {lat}, documented {LATENCY}")
+        if last_word - first_word + 1 != words:
+            raise AssertionError(f"{words} samples took {last_word - first_word + 1} cycles (not one per clock)")
+        self.logger.info(f"{len(lat)} beats, latency {LATENCY} cycles each, {words} samples in {words} cycles")
+
+
 @pyuvm.test(expect_error=ScoreboardError)
 class QualCorruptModelTest(QualBaseTest):
     """Must FAIL with a scoreboard error: the golden model is replaced by one whose hf is one too
