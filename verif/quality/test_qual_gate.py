@@ -291,6 +291,10 @@ def constructed_items(base: np.ndarray):
         want.append((f"rail_{n}", w, {"rail": n}))
     want.append(("rails_all", np.where(np.arange(Q.BEAT_LEN) % 2, Q.X_MAX, Q.X_MIN), {"rail": Q.BEAT_LEN}))
 
+    # large hf: +-a alternating gives |d2| = 4a at every centre (hf bits 17 and 18 of the result)
+    for a in (317, 512):
+        w = np.where(np.arange(Q.BEAT_LEN) % 2, a, -a)
+        want.append((f"alternating_{a}", w, {"hf": Q.HF_TERMS * 4 * a, "amp": 2 * a}))
     want.append(("lowamp_real", np.floor_divide(base, 32), {}))
     for amp in (Q.AMP_MIN - 1, Q.AMP_MIN):
         w = _plateaus().copy()
