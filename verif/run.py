@@ -91,6 +91,10 @@ _BCNN = dict(toplevel="bcnn_engine", filelist="rtl/bcnn/bcnn_engine.f", module="
              parameters={"TRACE_EN": 1, "INIT_IMAGE": f'"{ROOT}/golden/params/bcnn/ecgid_within.hex"'},
              data=True)
 
+# the per-beat signal-quality gate (golden/quality.py) at its defaults
+_QUAL = dict(toplevel="qual_gate", filelist="rtl/quality/qual_gate.f", module="verif.quality.test_qual_gate",
+             data=True)
+
 TESTS: dict[str, SimTest] = {
     "encoder": SimTest(**_ENC, umbrella=True, doc="every encoder test"),
     "encoder_regress": SimTest(**_ENC, testcase="EncoderRegressionTest", smoke=True,
@@ -169,6 +173,24 @@ TESTS: dict[str, SimTest] = {
     "stream_broken_source_2": SimTest(
         **_STREAM_CHK, testcase="StreamCheckerChangedDataTest",
         doc="broken stream source (tdata changed while stalled): the handshake checker must fail (expect_error)"),
+    "qual": SimTest(**_QUAL, testcase="Qual(?!Corrupt)", umbrella=True,
+                    doc="every quality-gate test but the expect-fail one"),
+    "qual_regress": SimTest(**_QUAL, testcase="QualRegressionTest", smoke=True,
+                            doc="one real beat per record, muscle/mains noise at 12 and 6 dB, constructed flat/"
+                                "clipped/low-amplitude/edge windows: hf, amp, flat, rail, reasons exact"),
+    "qual_backpressure": SimTest(**_QUAL, testcase="QualBackpressureTest",
+                                 doc="30 % idle, 70 % back-pressure, consumer away for two beats: input stalls, "
+                                     "no result lost"),
+    "qual_reset": SimTest(**_QUAL, testcase="QualResetTest",
+                          doc="reset in the middle of beats and with a result in flight"),
+    "qual_latency": SimTest(**_QUAL, testcase="QualLatencyTest", smoke=True,
+                            doc="back-to-back beats at one sample per clock, every result exactly 3 cycles after "
+                                "its last sample"),
+    "qual_badinput": SimTest(**_QUAL, testcase="QualBadInputTest", smoke=True,
+                             doc="short and long frames (no result, stat_len_err), out-of-range samples (rails, "
+                                 "stat_sat)"),
+    "qual_expect_fail": SimTest(**_QUAL, testcase="QualCorruptModelTest", smoke=True,
+                                doc="corrupted golden model (hf + 1): must fail (expect_fail)"),
     "rr": SimTest(
         toplevel="rr_unit", filelist="rtl/rr/rr_unit.f", module="verif.rr.test_rr_unit", umbrella=True,
         doc="every RR-unit test"),

@@ -1,0 +1,2 @@
++incdir+rtl/common
+rtl/quality/qual_gate.v
