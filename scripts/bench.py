@@ -8,6 +8,7 @@
     make bench B=pipeline SPLIT=intra|inter MODE=infer|learn RECORDS=.. [TRACE=0|1]
     make bench B=cnn SPLIT=intra|inter [BEATS=N|all] [SIM=..]
     make bench B=bcnn DATASET=ecgid|mitdb PROTOCOL=record|session [BEATS=N|all] [TRACE=0|1]
+    make bench B=quality [BEATS=N|all] [SIM=..]   (QUALITY_NOISE=ma:12,pl:6 for noisy windows)
 
 The bulk path does not go through cocotb (whose per-cycle Python would make a
 whole-database run take hours): a plain-Verilog bench testbench

@@ -60,6 +60,39 @@ def test_bench_encoder_detects_corrupted_model():
     assert code == 1 and res["mismatches"] > 100
 
 
+def _bench_quality(*args, noise="ma:12,pl:6,all:6,em:0"):
+    """150 seeded beats through the quality gate RTL, windows cut from records under four noise
+    conditions (so every verdict path is taken)."""
+    import json
+    import os
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "quality", "--sim", "verilator",
+                        "--beats", "150", *args], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "QUALITY_NOISE": noise})
+    lines = r.stdout.strip().splitlines()
+    return r.returncode, (json.loads(lines[-1]) if lines else None), r.stderr
+
+
+def test_bench_quality_matches_model():
+    code, res, err = _bench_quality()
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 150, err
+    assert res["values_compared"] == 5 * 150                 # hf, amp, flat, rail, reasons per beat
+    assert res["cycles_per_beat_mean"] == 250.0 and res["latency_cycles_max"] == 3   # checked per beat
+    v = res["gate_verdicts"]
+    assert 0 < v["unreadable"] < 150 and v["noise"] > 0      # readable and unreadable beats both seen
+    code, res, err = _bench_quality("--idle-pct", "10", "--bp-pct", "30")
+    assert code == 0 and res["mismatches"] == 0 and res["cycles_per_beat_mean"] > 250, err
+
+
+def test_bench_quality_detects_corrupted_model():
+    code, res, _ = _bench_quality("--corrupt-model")
+    assert code == 1 and res["mismatches"] == 150
+
+
+def test_bench_quality_refuses_bad_noise():
+    code, res, err = _bench_quality(noise="ma:twelve")
+    assert code == 1 and res is None and "QUALITY_NOISE: SNR 'twelve'" in err
+
+
 def _bench_frontend(*args):
     """The first 60 s of records 105 and 203 (noisy) through the front end (TRACE_EN=1) with
     idle cycles and back-pressure on both output streams."""
