@@ -16,10 +16,11 @@ By default the golden models decide. RTL=1 (``--rtl``) runs the same recording t
 the whole signal through the front end (``ecg_frontend``, every filter value, decision and peak
 compared with golden/frontend.py), then the detected beats through the two-stage pipeline top
 (``ecg_pipeline_top``: encoder, RR unit, IF screen, wake-up path, e-prop engine), every stage-1
-and stage-2 decision compared with the golden chain; the decisions written are the RTL's, and any
-difference ends the command with exit status 3 and "RTL mismatch". (The quality gate and the
-severity cascade have no RTL in that top yet: those two columns are the golden model's, said so
-in the JSON.) Exit status 2: the recording or an argument is unusable (the message names why).
+and stage-2 decision compared with the golden chain, and the same windows through the quality
+gate (``qual_gate``, every measure and reason compared); the decisions and the quality column
+written are the RTL's, and any difference ends the command with exit status 3 and "RTL
+mismatch". (The severity cascade runs in the IF engine but the pipeline top reports only the
+screen: that column is the golden model's, said so in the JSON.) Exit status 2: the recording or an argument is unusable (the message names why).
 """
 from __future__ import annotations
 
@@ -45,9 +46,11 @@ COLUMNS = ("beat", "sample", "time_s", "rr_ms", "quality", "decision", "stage1",
 
 
 def rtl_run(x, beats: REC.Beats, mains: int, model: str, sim: str, corrupt: bool = False):
-    """Front end and pipeline RTL on the recording; returns (rtl stage1, rtl stage2, report)."""
+    """Front end, quality gate and pipeline RTL on the recording; returns (rtl stage1, rtl stage2,
+    rtl quality reasons, report)."""
     from bench_core import BUILD, build, run_sim
     import bench_frontend as BF
+    import bench_quality as BQ
     import bench_pipeline as BP
     from golden import encoder as E
     from golden import eprop as P
@@ -120,8 +123,23 @@ def rtl_run(x, beats: REC.Beats, mains: int, model: str, sim: str, corrupt: bool
             rep["errors"].append(f"pipeline: {len(d2)} stage-2 decisions for {len(ab)} abnormal beats")
         rep["pipeline"] = {"beats": n, "stage2_beats": int(len(ab)), "stage1_mismatches": bad1,
                            "stage2_mismatches": bad2, "seconds": round(time.time() - t0, 1)}
-        rep["mismatches"] = c["mismatches"] + bad1 + bad2 + (0 if len(d2) == len(ab) else 1)
-        return (s1 if len(s1) == n else beats.stage1), (s2 if len(s1) == n else beats.stage2), rep
+        # 3. the quality gate (rtl/quality/qual_gate.v) on the same windows: hf, amp, flat, rail,
+        #    reasons of every beat and its 3-cycle latency
+        exe3 = build(sim, "tb_qual_gate_bench", "rtl/quality/qual_gate.f", "verif/quality/tb_qual_gate_bench.v")
+        inp, out = work / "q.in", work / "q.out"
+        BQ.write_words(inp, win)
+        t0 = time.time()
+        run_sim(exe3 + [f"+in={inp}", f"+out={out}", "+seed=1", "+idle_pct=0", "+bp_pct=0"], work, "recording")
+        qbad, qcomp, _cyc, _lat, qerr = BQ.check_chunk(win, out, False, True)
+        qres = BQ.parse_out(out)[0]
+        qrtl = (np.array([r[5] for r in qres], np.int64) if len(qres) == n else beats.quality.astype(np.int64))
+        if qerr:
+            rep["errors"].append(f"quality gate: {qerr}")
+        rep["quality"] = {"beats": n, "mismatches": int(qbad.sum()), "values_compared": int(qcomp),
+                          "seconds": round(time.time() - t0, 1)}
+        rep["mismatches"] = (c["mismatches"] + bad1 + bad2 + (0 if len(d2) == len(ab) else 1)
+                             + int(qbad.sum()))
+        return ((s1 if len(s1) == n else beats.stage1), (s2 if len(s1) == n else beats.stage2), qrtl, rep)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -160,12 +178,14 @@ def main(argv=None) -> int:
                "peaks_detected": beats.peaks_detected, "beats": len(beats), "skipped_edge": beats.skipped_edge}
     status = 0
     if a.rtl:
-        s1, s2, rep = rtl_run(rec.signal, beats, a.mains, a.model, a.sim, corrupt=a.corrupt_model)
-        summary.update(decided_by=f"rtl ({a.sim})", rtl=rep, quality_source="golden", severity_source="golden")
+        s1, s2, q, rep = rtl_run(rec.signal, beats, a.mains, a.model, a.sim, corrupt=a.corrupt_model)
+        summary.update(decided_by=f"rtl ({a.sim})", rtl=rep, quality_source=f"rtl ({a.sim})",
+                       severity_source="golden")
         for k, r in enumerate(rows):
             r["stage1"] = REC.STAGE1[s1[k]]
             r["stage2"] = REC.STAGE2[s2[k]] if s2[k] >= 0 else ""
-            r["decision"] = "unreadable" if beats.quality[k] else r["stage1"]
+            r["quality"] = "ok" if not q[k] else "+".join(REC.Q.reason_names(q[k]))
+            r["decision"] = "unreadable" if q[k] else r["stage1"]
         if rep["mismatches"] or rep["errors"]:
             print(f"classify: RTL mismatch: {rep['mismatches']} values differ from the golden model; "
                   f"{'; '.join(rep['errors'][:3])}", file=sys.stderr)

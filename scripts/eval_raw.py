@@ -81,9 +81,10 @@ def record_eval(name, models, model_name, scored_samples, rtl_sim=None):
     out["missed_labels"] = missed
     if rtl_sim:
         from classify_recording import rtl_run
-        _, _, rep = rtl_run(x, bt, 60, model_name, rtl_sim)
+        _, _, _, rep = rtl_run(x, bt, 60, model_name, rtl_sim)
         out["rtl"] = {"mismatches": rep["mismatches"], "errors": rep["errors"][:3],
-                      "fe_values": rep["frontend"]["values_compared"], "beats": rep["pipeline"]["beats"]}
+                      "fe_values": rep["frontend"]["values_compared"], "beats": rep["pipeline"]["beats"],
+                      "quality_values": rep["quality"]["values_compared"]}
     return out
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`make classify RTL=1`: a user's recording through the front-end RTL and the pipeline top, every
-front-end value and every stage-1/stage-2 decision compared with the golden chain; the check
+"""`make classify RTL=1`: a user's recording through the front-end RTL, the pipeline top and the
+quality gate, every front-end value, every stage-1/stage-2 decision and every quality measure
+compared with the golden chain; the check
 fails on a corrupted model (exit 3, "RTL mismatch"), never silently."""
 import json
 import subprocess
@@ -37,6 +38,8 @@ def test_classify_rtl_matches_golden(recording):
     assert rtl["mismatches"] == 0 and rtl["errors"] == []
     assert rtl["frontend"]["peaks"] == s["peaks_detected"] and rtl["frontend"]["values_compared"] > 0
     assert rtl["pipeline"]["beats"] == s["beats"] > 40 and rtl["pipeline"]["stage2_beats"] > 5
+    assert rtl["quality"]["beats"] == s["beats"] and rtl["quality"]["values_compared"] == 5 * s["beats"]
+    assert s["quality_source"].startswith("rtl")
     assert s["decided_by"].startswith("rtl")
 
 
