@@ -33,8 +33,13 @@ How the driver a board uses drives a plain-Verilog bench (docs/cnn_rtl.md, "The 
 The accuracy figures (accuracy, per-class sensitivity / PPV, macro-F1, confusion) are computed
 from the RTL's decisions.  Cycles per beat: the RTL's CYCLES summed over the layers (compute)
 and the bench's cycles between two beat marks (compute plus the driver's bus traffic at
-+axil_resp_delay=0: the host overhead), beside the MAC bound (MACs / N_MAC).  A block module of
-scripts/bench.py.
++axil_resp_delay=0: the host overhead), beside the MAC bound (MACs / N_MAC) and the per-layer
+MAC bound (ceil(COUT / N_MAC) weight rows x LEN_OUT of every CONV1D / DENSE layer).  A block
+module of scripts/bench.py.
+
+The machinery is the same for any network the IP runs: :func:`bench_network` takes a
+:class:`NetSpec` (the image of the split, its input shape, the inputs and held-out indices, the
+decision); this module's network is :data:`CNN`, scripts/bench_tcn.py's the CNN+TCN (B=tcn).
 """
 
 from __future__ import annotations
