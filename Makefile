@@ -41,8 +41,10 @@ help:
 	@echo "                                B=snn_eprop [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=232,213] [TRACE=1|0]"
 	@echo "                                B=pipeline [SPLIT=intra|inter] [MODE=infer|learn] [RECORDS=208,232] [TRACE=1|0]"
 	@echo "                                B=cnn [SPLIT=intra|inter]  (the CNN IP driven by driver/cnn_ip, every layer)"
+	@echo "                                B=tcn [SPLIT=intra|inter]  (the CNN+TCN network on the same IP and driver, every layer)"
 	@echo "                                (snn_if: intra test split / DS2 through the IF engine, accuracy from RTL)"
-	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [SCHEDULER=tcp://host:port: simulations on Dask]"
+	@echo "                                [IDLE_PCT=0..99] [BP_PCT=0..99] [JOBS=n simulations at once, default one per core]"
+	@echo "                                [SCHEDULER=tcp://host:port: simulations on Dask]"
 	@echo "make synth                      Yosys synth_xilinx (xc7) of every RTL top, resource table"
 	@echo "make pnr [TOP=..] [DEVICE=85k] [SEED=1] [PARAMS=\"N_MAC=8 ..\"]  ECP5 synthesis + nextpnr of every top (PARAMS: one TOP's parameters), Fmax table"
 	@echo "make formal                     SymbiYosys: AXI4-Lite properties of if_axil_regs (both configurations)"
@@ -85,7 +87,8 @@ cov: $(STAMP)
 bench: $(STAMP)
 	@$(PY) scripts/bench.py --block $(B) $(if $(BEATS),--beats $(BEATS)) --sim $(SIM) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(SPLIT),--split $(SPLIT)) $(if $(TRACE),--trace $(TRACE)) $(if $(MODE),--mode $(MODE)) \
-	  $(if $(RECORDS),--records $(RECORDS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(PROTOCOL),--protocol $(PROTOCOL))
+	  $(if $(RECORDS),--records $(RECORDS)) $(if $(DATASET),--dataset $(DATASET)) $(if $(PROTOCOL),--protocol $(PROTOCOL)) \
+	  $(if $(filter command line environment,$(origin JOBS)),--jobs $(JOBS))
 
 synth: $(STAMP)
 	@for f in $$(find rtl -name '*.f' | sort); do bash scripts/synth.sh $$(basename $$f .f) $$f || exit 1; done

@@ -7,6 +7,7 @@
     make bench B=snn_eprop SPLIT=intra|inter MODE=infer|learn [BEATS=N|all] [RECORDS=..] [TRACE=0|1]
     make bench B=pipeline SPLIT=intra|inter MODE=infer|learn RECORDS=.. [TRACE=0|1]
     make bench B=cnn SPLIT=intra|inter [BEATS=N|all] [SIM=..]
+    make bench B=tcn SPLIT=intra|inter [BEATS=N|all] [SIM=..]      (CNN+TCN on the CNN IP)
     make bench B=bcnn DATASET=ecgid|mitdb PROTOCOL=record|session [BEATS=N|all] [TRACE=0|1]
     make bench B=quality [BEATS=N|all] [SIM=..]   (QUALITY_NOISE=ma:12,pl:6 for noisy windows)
 
@@ -31,7 +32,7 @@ cores), beats_per_second_end_to_end (including writing, parsing and
 comparing), and the block's own figures (snn_if: the accuracy computed from
 the RTL's decisions).  Beside the summary (build/bench/results/RUN.json) it writes
 the run's per-beat arrays to RUN.npz (``cycles``, ``lower_bound``, ``label``, ``pred``, those
-the block knows; B=cnn also ``cycles_with_host``) and, for B=snn_eprop MODE=infer TRACE=1, the membranes of one beat from the
+the block knows; B=cnn and B=tcn also ``cycles_with_host`` and ``index``) and, for B=snn_eprop MODE=infer TRACE=1, the membranes of one beat from the
 RTL's trace to RUN_trace.npz (scripts/report.py draws both).
 """
 from __future__ import annotations
@@ -62,6 +63,8 @@ def check_args(a):
     a.idle_pct = C.pct("IDLE_PCT", a.idle_pct)
     a.bp_pct = C.pct("BP_PCT", a.bp_pct)
     a.beats = C.beats_arg(a.beats)
+    if a.jobs < 1:
+        raise BenchError(f"JOBS must be a positive number of simulations at once, got {a.jobs}")
     a.records = C.records_arg(a.records)
     if a.mode is None:
         a.mode = m.MODES[0]
@@ -102,7 +105,7 @@ def main(argv=None) -> int:
     ap.add_argument("--bp-pct", default=os.environ.get("BP_PCT") or "0",
                     help="percent of cycles the sink back-pressures, 0..99 (default $BP_PCT or 0)")
     ap.add_argument("--split", default=None, choices=("intra", "inter"),
-                    help="snn_if, cnn: intra = intra-patient test split, inter = de Chazal DS2 (and that split's "
+                    help="snn_if, cnn, tcn: intra = intra-patient test split, inter = de Chazal DS2 (and that split's "
                          "banks / image)")
     ap.add_argument("--mode", default=None, choices=("screen", "cascade", "infer", "learn"),
                     help="snn_if: binary screen (bank 0, default) or severity cascade (banks 1..3); "
@@ -122,8 +125,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the per-record input/output files")
     ap.add_argument("--corrupt-model", action="store_true",
                     help="compare with a deliberately wrong golden model (encoder: Delta_S + 1; snn_if: "
-                         "theta1 + 1 in every bank; snn_eprop: theta + 1; cnn: S - 1 in one channel of the "
-                         "first convolution): must report mismatches")
+                         "theta1 + 1 in every bank; snn_eprop: theta + 1; cnn, tcn: S - 1 in one channel of "
+                         "the first convolution): must report mismatches")
     a = ap.parse_args(argv)
     try:
         check_args(a)

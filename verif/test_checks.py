@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Repository checks run by `make test`: generated files current, lint clean."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -200,6 +201,55 @@ def test_bench_cnn_detects_corrupted_model():
     code, res, _ = _bench_cnn("--beats", "2", "--corrupt-model")
     assert code == 1 and res["mismatches"] == 2
 
+
+
+def _bench_tcn(*args, env=None):
+    """Intra-test windows through the CNN IP running the CNN+TCN network (scripts/bench_tcn.py,
+    the CNN bench's machinery): every layer's map, counters and decision compared."""
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "tcn", "--sim", "verilator",
+                        "--jobs", "1", *(args if "--split" in args else ("--split", "intra", *args))], cwd=ROOT, capture_output=True, text=True,
+                       env=dict(os.environ, **(env or {})))
+    import json
+    return r.returncode, json.loads(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+def test_bench_tcn_matches_model():
+    """4 seeded intra-test windows: 0 mismatches over every byte of the 18 layer maps, the four
+    counters of every layer and the decision; the RTL's decisions equal golden/tcn_model.py's on
+    the same windows (the figures scripts/eval_tcn.py computes), the cycles equal the model."""
+    import numpy as np
+    from golden import tcn_data, tcn_model
+    code, res, err = _bench_tcn("--beats", "4")
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 4, err
+    assert res["values_compared"] > 0 and res["layer_maps_compared"] == 4 * 18
+    # 1,000 input bytes aside, every output byte of the 18 maps + 4 counters per layer + the decision
+    assert res["values_per_beat"] == 15434 and res["values_compared"] == 4 * res["values_per_beat"]
+    assert res["cycles_per_beat_mean"] == res["cycles_per_beat_model"] == 106213      # verif/cnn/cycles.py
+    assert res["cycles_per_beat_conv_dense_mean"] + res["cycles_per_beat_pool_add_mean"] == 106213
+    assert res["cycles_per_beat_with_host_mean"] > res["cycles_per_beat_mean"] > res["cycles_per_beat_layer_mac_bound"]
+    acc = res["rtl_accuracy"]
+    assert acc["beats_scored"] == 4 and {"acc", "macro_f1", "sens", "ppv", "confusion"} <= set(acc)
+    z = np.load(ROOT / "build" / "bench" / "results" / "tcn_intra.npz")
+    image = tcn_model.load_image("intra")
+    w = tcn_data.load_tcn_windows(channels=tcn_model.input_shape(image)[0])
+    golden = tcn_model.predict(image, w.x[z["index"]])
+    assert z["pred"].tolist() == golden.tolist() and z["label"].tolist() == w.y[z["index"]].tolist()
+    cm = np.zeros((5, 5), np.int64)
+    np.add.at(cm, (w.y[z["index"]], golden), 1)
+    assert acc["confusion"] == cm.tolist() and acc["acc"] == round(float(np.trace(cm)) / 4, 6)
+
+
+def test_bench_tcn_detects_corrupted_model():
+    """The comparison must fail when the golden model is wrong (S - 1 in channel 0 of conv0)."""
+    code, res, _ = _bench_tcn("--beats", "2", "--corrupt-model")
+    assert code == 1 and res["mismatches"] == 2
+
+
+def test_bench_tcn_honours_cnn_n_mac():
+    """CNN_N_MAC=4 builds the IP with 4 lanes: the counters follow verif/cnn/cycles.py at N_MAC 4."""
+    code, res, err = _bench_tcn("--beats", "1", "--split", "inter", env={"CNN_N_MAC": "4"})
+    assert code == 0 and res["mismatches"] == 0 and res["n_mac"] == 4, err
+    assert res["cycles_per_beat_mean"] == res["cycles_per_beat_model"] < 106213
 
 TIMING_KEYS = {"beats_per_second", "sim_cycles_per_second", "beats_per_second_end_to_end", "wall_seconds"}
 

@@ -49,6 +49,11 @@ def _bench(*args, env=None):
     (["--block", "encoder", "--mode", "infer"], None, ["encoder", "MODE is not used"]),
     (["--block", "encoder", "--split", "inter"], None, ["B=encoder", "SPLIT is not used"]),
     (["--block", "encoder", "--trace", "0"], None, ["B=encoder", "TRACE is not used"]),
+    (["--block", "tcn", "--jobs", "0"], None, ["JOBS", "positive", "0"]),
+    (["--block", "tcn", "--mode", "infer"], None, ["tcn", "MODE is not used"]),
+    (["--block", "tcn", "--records", "100"], None, ["B=tcn", "RECORDS is not used"]),
+    (["--block", "tcn", "--trace", "0"], None, ["B=tcn", "TRACE is not used"]),
+    (["--block", "tcn", "--beats", "2"], {"CNN_N_MAC": "9"}, ["CNN_N_MAC", "'9'"]),
 ])
 def test_bench_refuses_bad_arguments(args, env, words):
     r = _bench(*args, env=env)
