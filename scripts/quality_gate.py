@@ -23,8 +23,7 @@ RTL's m_axis_b) of the noisy record, aligned by its 136-sample lag so the R peak
 100, instead of from the raw samples; the quality gate still judges the raw windows it was
 calibrated on. ``--params DIR`` takes the banks from another export directory (and the encoder
 gaps they were trained with, from its JSON) (e.g.
-golden/params/snn_if_robust, which holds the intra binary screen only: use it with
-``--splits intra --no-cascade``).
+golden/params/snn_if_robust, which holds the binary screens only: use it with ``--no-cascade``).
 
 Calibration (``--calibrate``): the intra-patient *training* beats under muscle, mains, all and
 electrode-motion noise at every level (a different noise seed, 16), binned by the gate's noise
