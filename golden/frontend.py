@@ -456,3 +456,44 @@ def peak_rr(peaks) -> np.ndarray:
     if len(p) > 1:
         rr[1:] = np.minimum(np.diff(p), RR_MAX)
     return rr
+
+
+#: samples by which the output stream b lags the input x: the low-pass group delay (8) plus the
+#: baseline window's centre (128); a symmetric pulse centred at input sample c peaks in b at c + 136
+B_DELAY = F_DELAY + BASE_DELAY
+
+
+class WindowError(FrontEndError):
+    """A beat window of the filtered stream falls outside the record."""
+
+
+def filtered_windows(x, peaks, pre: int, post: int, mains: int = 60) -> np.ndarray:
+    """Beat windows cut from the front end's output stream b instead of the raw samples.
+
+    Row k is ``b[p_k + B_DELAY - pre : p_k + B_DELAY + post]`` for the input-time R peak p_k, so
+    the R peak sits at index ``pre`` as in a raw window ``x[p_k - pre : p_k + post]``.  The record
+    is followed by B_DELAY copies of its last sample (holding the input flushes the filters), so
+    every peak whose raw window lies inside the record has a filtered one.  b is s14 (the encoder
+    saturates its input to 12 bits, as in the RTL).  Returns int16 [len(peaks), pre + post]."""
+    x = _check_samples(x)
+    if x.size == 0:
+        raise WindowError("empty record: no beat windows")
+    pre, post = int(pre), int(post)
+    if pre < 0 or post < 0 or pre + post == 0:
+        raise WindowError(f"need pre >= 0, post >= 0, pre + post > 0 (got {pre}, {post})")
+    p = np.asarray(peaks, dtype=np.int64).reshape(-1)
+    if p.size and (int(p.min()) - pre < 0 or int(p.max()) + post > x.size):
+        bad = int(p.min()) if int(p.min()) - pre < 0 else int(p.max())
+        raise WindowError(f"peak {bad}: window -{pre}..+{post} leaves the record (0..{x.size - 1})")
+    b = filtered_stream(x, mains)
+    idx = p[:, None] + B_DELAY + np.arange(-pre, post, dtype=np.int64)[None, :]
+    return b[idx].astype(np.int16)
+
+
+def filtered_stream(x, mains: int = 60) -> np.ndarray:
+    """The output stream b of a whole record followed by B_DELAY copies of its last sample
+    (len(x) + B_DELAY values): b[p + B_DELAY] is the filtered signal at input sample p."""
+    x = _check_samples(x)
+    if x.size == 0:
+        raise WindowError("empty record: no filtered stream")
+    return filters(np.concatenate([x, np.full(B_DELAY, x[-1], dtype=np.int64)]), mains)[2]

@@ -11,7 +11,10 @@ Rule (documented in docs/encoder.md):
             complex coarsely, LEVELS_L = 4 levels.
 Only DS1 (the de Chazal training records) is used, so neither split's test
 beats influence the encoder.  Writes golden/params/encoder.json (or prints with
---dry-run).
+--dry-run).  ``--windows filtered`` applies the same rule to windows cut from the front end's
+output stream b (golden/frontend.filtered_windows; docs/noise_models.md) and only prints: those
+gaps belong to the banks trained on filtered windows, recorded in their JSON, not to
+golden/params/encoder.json.
 """
 import argparse
 import json
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from golden import data as D  # noqa: E402
 from golden import formats as F  # noqa: E402
+from golden import frontend as FE  # noqa: E402
 
 OUT = ROOT / "golden" / "params" / "encoder.json"
 
@@ -34,10 +38,20 @@ def main() -> int:
     ap.add_argument("--levels-s", type=int, default=16)
     ap.add_argument("--levels-l", type=int, default=4)
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--windows", choices=("raw", "filtered"), default="raw",
+                    help="windows from the raw record (default) or the front end's output b "
+                         "(implies --dry-run)")
     a = ap.parse_args()
     bs = D.load_beats(pre=F.ENC_R_INDEX, post=F.ENC_BEAT_LEN - F.ENC_R_INDEX)
     ds1, _ = D.inter_patient_split(bs)
     x = bs.x[ds1].astype(np.int64)
+    if a.windows == "filtered":
+        xf = np.zeros_like(bs.x, dtype=np.int64)
+        for n in D.MITDB_RECORDS:
+            sel = np.flatnonzero(bs.record == int(n))
+            xf[sel] = FE.filtered_windows(D.read_record(n).signal.astype(np.int64), bs.sample[sel],
+                                          bs.pre, bs.post)
+        x = xf[ds1]
     c = x[:, F.ENC_S_START:F.ENC_S_START + F.ENC_S_LEN]
     q = x[:, F.ENC_L_START:F.ENC_L_START + F.ENC_L_LEN]
     p2p_s = float(np.median(c.max(1) - c.min(1)))
@@ -47,7 +61,8 @@ def main() -> int:
         "delta_l": int(round(p2p_l / a.levels_l)),
         "provenance": {
             "script": "scripts/choose_deltas.py",
-            "data": "MIT-BIH DS1 (de Chazal training records), lead MLII",
+            "data": "MIT-BIH DS1 (de Chazal training records), lead MLII"
+                    + (", front-end output b" if a.windows == "filtered" else ""),
             "beats": int(len(ds1)),
             "median_p2p_central_adc": p2p_s,
             "median_p2p_qrs_adc": p2p_l,
@@ -57,7 +72,7 @@ def main() -> int:
         },
     }
     text = json.dumps(params, indent=2) + "\n"
-    if a.dry_run:
+    if a.dry_run or a.windows == "filtered":
         print(text)
     else:
         OUT.parent.mkdir(parents=True, exist_ok=True)

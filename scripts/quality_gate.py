@@ -4,6 +4,7 @@
 
     .venv/bin/python scripts/quality_gate.py [--splits intra,inter] [--kinds ma,pl,em,bw,all]
         [--snrs 24,18,12,6,0] [--seed 15] [--records 100,119] [--no-cascade] [--out FILE]
+        [--windows raw|filtered] [--params DIR]
     .venv/bin/python scripts/quality_gate.py --calibrate [--seed 16]
 
 Evaluation: for each split's held-out beats (intra-patient test split, seed 2025; de Chazal DS2)
@@ -15,6 +16,14 @@ unreadable, the screen's accuracy and abnormal sensitivity / PPV without the gat
 sensitivity counting an unreadable beat as flagged (never as normal), the accuracy on the beats
 the gate passes, the abnormal beats still called normal, and the cascade's accuracy with and
 without the gate. Ends with one JSON line (also written to ``--out``).
+
+``--windows filtered`` (docs/noise_models.md) cuts the windows the encoder sees from the front
+end's output stream b (golden/frontend.py: mains notch, muscle low-pass, baseline removal; the
+RTL's m_axis_b) of the noisy record, aligned by its 136-sample lag so the R peak stays at index
+100, instead of from the raw samples; the quality gate still judges the raw windows it was
+calibrated on. ``--params DIR`` takes the banks from another export directory (and the encoder
+gaps they were trained with, from its JSON) (e.g.
+golden/params/snn_if_robust, which holds the binary screens only: use it with ``--no-cascade``).
 
 Calibration (``--calibrate``): the intra-patient *training* beats under muscle, mains, all and
 electrode-motion noise at every level (a different noise seed, 16), binned by the gate's noise
@@ -40,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 from golden import data as D  # noqa: E402
 from golden import encoder as E  # noqa: E402
 from golden import formats as F  # noqa: E402
+from golden import frontend as FE  # noqa: E402
 from golden import noise as N  # noqa: E402
 from golden import quality as Q  # noqa: E402
 from golden import rr as RR  # noqa: E402
@@ -64,9 +74,12 @@ class Bench:
         self.recs = {n: D.read_record(n) for n in names}
         self.keep = np.isin(self.bs.record, np.array([int(n) for n in names], np.int16))
 
-    def windows(self, kind, snr, seed):
-        """Beat windows of the chosen records (in BeatSet order), noisy unless ``kind`` is None."""
+    def windows(self, kind, snr, seed, filtered=False):
+        """Beat windows of the chosen records (in BeatSet order), noisy unless ``kind`` is None:
+        (raw windows, the classifier's windows, info); the classifier's are the raw ones, or with
+        ``filtered`` the front end's output stream b cut at the same R peaks."""
         x = np.zeros_like(self.bs.x)
+        xc = np.zeros_like(self.bs.x) if filtered else x
         info = {"snr_realised_db": [], "saturated": 0}
         for n, rec in self.recs.items():
             s = rec.signal
@@ -79,7 +92,15 @@ class Bench:
             if not np.array_equal(self.bs.sample[sel], b.sample):
                 raise RuntimeError(f"record {n}: beat windows differ from the database's")
             x[sel] = b.x
-        return x, info
+            if filtered:
+                xc[sel] = FE.filtered_windows(s.astype(np.int64), b.sample, self.bs.pre, self.bs.post)
+        return x, xc, info
+
+
+def _rel(path):
+    """A path relative to the repository where it lies inside it (for the JSON)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def _num(v):
@@ -88,32 +109,39 @@ def _num(v):
     return None if v != v else v
 
 
-def screen(x, rr, banks, cascade=True):
-    enc = E.encode_beats(x, E.default_config())
+def enc_config(params_dir=G.PARAMS_DIR):
+    """The encoder gaps the banks of ``params_dir`` were trained with (their JSON)."""
+    e = G.load_meta(params_dir)["encoder"]
+    return E.EncoderConfig(delta_s=int(e["delta_s"]), delta_l=int(e["delta_l"]))
+
+
+def screen(x, rr, banks, cascade=True, cfg=None):
+    enc = E.encode_beats(x, E.default_config() if cfg is None else cfg)
     slots = G.screen_inputs(enc.slots, rr)
     cls = G.run_beats(slots, banks["binary"]).cls
     sev = G.cascade_beats(slots, banks).severity if cascade else None
     return cls, sev, enc.slots.reshape(len(x), -1).sum(1)
 
 
-def evaluate(bench, split, kinds, snrs, seed, cascade=True):
+def evaluate(bench, split, kinds, snrs, seed, cascade=True, filtered=False, params_dir=G.PARAMS_DIR):
     bs = bench.bs
     idx = {"intra": D.intra_patient_split(bs, seed=int(G.load_meta().get("seed", 2025)))[1],
            "inter": D.inter_patient_split(bs)[1]}[split]
     idx = idx[bench.keep[idx]]
     if len(idx) == 0:
         raise SystemExit(f"quality_gate: no {split} test beats in records {','.join(bench.names)}")
-    banks = G.load_split(split)
+    banks = (G.load_split(split, params_dir) if cascade
+             else {"binary": G.load_bank(split, "binary", params_dir)})
     yb = D.binary_labels(bs.symbol[idx])
     ys = D.severity_labels(bs.symbol[idx])
     m = yb >= 0
     conds = [("clean", None, None)] + [(f"{k}{s:g}", k, s) for k in kinds for s in snrs]
     rows = {}
     for name, kind, snr in conds:
-        xall, info = bench.windows(kind, snr, seed)
+        xall, call, info = bench.windows(kind, snr, seed, filtered)
         x = xall[idx]
-        q = Q.beats_quality(x)
-        cls, sev, spikes = screen(x, bench.rr[idx], banks, cascade)
+        q = Q.beats_quality(x)           # the gate judges the raw windows (its calibration)
+        cls, sev, spikes = screen(call[idx], bench.rr[idx], banks, cascade, enc_config(params_dir))
         y, c, ok = yb[m], cls[m], q.readable[m]
         abn = y == 1
         cmx = class_metrics(confusion(y, c, 2))
@@ -158,7 +186,7 @@ def calibrate(bench, seed):
         for snr in (None, 24, 18, 12, 6, 0):
             if kind != "ma" and snr is None:
                 continue
-            xall, _ = bench.windows(None if snr is None else kind, snr, seed)
+            xall, _, _ = bench.windows(None if snr is None else kind, snr, seed)
             x = xall[train]
             q = Q.beats_quality(x)
             cls, _, _ = screen(x, bench.rr[train], banks, cascade=False)
@@ -195,6 +223,11 @@ def main(argv=None) -> int:
     ap.add_argument("--no-cascade", action="store_true", help="skip the severity cascade")
     ap.add_argument("--calibrate", action="store_true")
     ap.add_argument("--out", default=None, help="also write the JSON here")
+    ap.add_argument("--windows", choices=("raw", "filtered"), default="raw",
+                    help="classifier windows cut from the raw record (default) or from the front "
+                         "end's filtered output b (docs/noise_models.md)")
+    ap.add_argument("--params", default=None,
+                    help=f"bank directory (default {G.PARAMS_DIR.relative_to(ROOT)})")
     a = ap.parse_args(argv)
     kinds = [k for k in a.kinds.split(",") if k]
     for k in kinds:
@@ -208,6 +241,11 @@ def main(argv=None) -> int:
     for s in splits:
         if s not in ("intra", "inter"):
             ap.error(f"unknown split {s!r} (intra, inter)")
+    params_dir = G.PARAMS_DIR if a.params is None else Path(a.params)
+    if not (params_dir / "snn_if.json").is_file():
+        ap.error(f"--params {a.params}: no snn_if.json there")
+    if a.calibrate and (a.windows != "raw" or a.params is not None):
+        ap.error("--calibrate uses the committed banks on raw windows (QUAL_HF_T's definition)")
     t0 = time.time()
     bench = Bench(None if a.records is None else [r for r in a.records.split(",") if r])
     if a.calibrate:
@@ -215,11 +253,13 @@ def main(argv=None) -> int:
     else:
         seed = 15 if a.seed is None else a.seed
         line = {"block": "quality", "seed": seed, "records": "all" if a.records is None else a.records,
+                "windows": a.windows, "params": _rel(params_dir),
                 "qual": {k: v for k, v in F.QUAL_CONSTANTS.items()}}
         for split in splits:
             print(f"=== {split}: {'intra-patient test split' if split == 'intra' else 'de Chazal DS2'}, "
                   f"noise seed {seed} ===")
-            line[split] = evaluate(bench, split, kinds, snrs, seed, cascade=not a.no_cascade)
+            line[split] = evaluate(bench, split, kinds, snrs, seed, cascade=not a.no_cascade,
+                                   filtered=a.windows == "filtered", params_dir=params_dir)
     print(f"({time.time() - t0:.0f} s)")
     text = json.dumps(line, allow_nan=False)
     print(text)

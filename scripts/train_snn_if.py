@@ -5,6 +5,10 @@ export them as the engine's memory images.
 
     .venv/bin/python scripts/train_snn_if.py            full run -> golden/params/snn_if/
     .venv/bin/python scripts/train_snn_if.py --smoke    a few hundred beats, one epoch, temp dir
+    .venv/bin/python scripts/train_snn_if.py --windows filtered --enc-deltas 20,76 --aug 4 \
+        --noise-aug 4 --epochs 60 --qat-epochs 12 --noise-snr 6,30 --noise-seed 17 \
+        --splits intra,inter --banks binary --out golden/params/snn_if_robust
+                                                      the noise-robust screens (docs/noise_models.md)
 
 Method (docs/snn_if.md "Training"):
 
@@ -34,6 +38,15 @@ Method (docs/snn_if.md "Training"):
    with thresholds, scales, formats and metadata, and the held-out metrics of
    the golden integer model.
 
+Noise-robust variant (docs/noise_models.md): ``--windows filtered`` cuts every window (plain
+and augmented) from the front end's output stream b (golden/frontend.py, notch + low-pass +
+baseline removal) instead of the raw samples, and ``--noise-aug K`` adds K re-encodings in which
+each record was first corrupted by golden/noise.py (per record and copy a kind drawn from
+``--noise-kinds`` and an SNR uniform in ``--noise-snr``, noise seed ``--noise-seed``, record
+name ``<name>/aug<k>``), then filtered, cut, shifted and scaled like the other copies.
+``--enc-deltas S,L`` encodes with other gaps than golden/params/encoder.json (recorded in the
+JSON's ``encoder``; scripts/choose_deltas.py --windows filtered gives 20,76 for filtered windows).
+
 Never evaluated on its own training data: the intra-patient models train on
 the intra split's training indices minus a 10 % validation slice and are
 tested on its test indices; the inter-patient models train on DS1 (minus
@@ -61,6 +74,8 @@ import torch.nn.functional as Fn  # noqa: E402
 from golden import data as D  # noqa: E402
 from golden import encoder as E  # noqa: E402
 from golden import formats as F  # noqa: E402
+from golden import frontend as FE  # noqa: E402
+from golden import noise as NZ  # noqa: E402
 from golden import snn_if as G
 from golden import rr as RR  # noqa: E402
 
@@ -98,18 +113,67 @@ def task_labels(bank: str, symbols) -> np.ndarray:
 # Data
 # ---------------------------------------------------------------------------
 
+def _filtered(bs, signals, pre, post):
+    """Windows [len(bs), pre + post] of the front end's output b at the beats' R peaks; a window
+    reaching past either end of the (flushed) stream is edge-padded."""
+    x = np.zeros((len(bs), pre + post), dtype=np.int64)
+    cols = np.arange(-pre, post, dtype=np.int64)[None, :]
+    for rec, sig in signals.items():
+        sel = np.flatnonzero(bs.record == int(rec))
+        b = FE.filtered_stream(sig)
+        x[sel] = b[np.clip(bs.sample[sel, None] + FE.B_DELAY + cols, 0, len(b) - 1)]
+    return x
+
+
+def _noisy(signals, k, kinds, snr_range, noise_seed):
+    """Copy k of every record under seeded noise: per record one kind and one SNR (drawn from
+    default_rng([noise_seed, k, record])); returns ({record: samples}, {record: (kind, snr)})."""
+    out, drawn = {}, {}
+    for rec, sig in signals.items():
+        rng = np.random.default_rng([noise_seed, k, int(rec)])
+        kind = kinds[int(rng.integers(0, len(kinds)))]
+        snr = float(rng.uniform(*snr_range))
+        out[rec] = NZ.add_noise(sig, snr, kind, seed=noise_seed, record=f"{rec}/aug{k}")[0]
+        drawn[rec] = (kind, round(snr, 2))
+    return out, drawn
+
+
 def load_data(smoke: bool, n_aug: int, seed: int, shift: int = 3, gain: float = 0.1,
-              noise: float = 3.0, log=print):
+              noise: float = 3.0, log=print, windows: str = "raw", noise_aug: int = 0,
+              noise_kinds=NZ.KINDS, noise_snr=(6.0, 30.0), noise_seed: int = 17, cfg=None):
     """Beats, their slots, and a pool of augmented re-encodings.
 
-    Returns (beats, pool) where pool is uint8 [1 + n_aug, N, 500]; pool[0] is
-    the un-augmented encoding the hardware sees."""
+    Returns (beats, pool) where pool is uint8 [1 + n_aug + noise_aug, N, 500]; pool[0] is
+    the un-augmented encoding the hardware sees (raw or filtered windows)."""
     recs = SMOKE_RECORDS if smoke else None
     bs = D.load_beats(records=recs)
-    cfg = E.default_config()
-    pool = np.zeros((1 + n_aug, len(bs), F.ENC_SLOTS), dtype=np.uint8)
-    pool[0] = E.encode_beats(bs.x, cfg).slots
-    if n_aug:
+    cfg = E.default_config() if cfg is None else cfg
+    pool = np.zeros((1 + n_aug + noise_aug, len(bs), F.ENC_SLOTS), dtype=np.uint8)
+    signals = {}
+    if windows == "filtered" or noise_aug:
+        signals = {n: D.read_record(n).signal.astype(np.int64) for n in (recs or D.MITDB_RECORDS)}
+    if windows == "filtered":
+        xf = _filtered(bs, signals, bs.pre, bs.post)
+        pool[0] = E.encode_beats(xf, cfg).slots
+    else:
+        pool[0] = E.encode_beats(bs.x, cfg).slots
+    rng = np.random.default_rng(seed + 17)
+    cols = np.arange(F.ENC_BEAT_LEN)[None, :]
+
+    def jitter(xw, white):
+        sh = rng.integers(0, 2 * shift + 1, len(bs))[:, None]
+        x = np.take_along_axis(xw, sh + cols, axis=1)
+        x = x * rng.uniform(1 - gain, 1 + gain, (len(bs), 1))
+        if white:
+            x = x + rng.normal(0, white, x.shape)
+        x = np.clip(np.round(x), F.STREAM_SAMPLE.min_code, F.STREAM_SAMPLE.max_code)
+        return E.encode_beats(x.astype(np.int64), cfg).slots
+
+    if n_aug and windows == "filtered":
+        xw = _filtered(bs, signals, bs.pre + shift, bs.post + shift).astype(np.float64)
+        for k in range(n_aug):
+            pool[1 + k] = jitter(xw, noise)
+    elif n_aug:
         # wider windows for the shift; beats whose wider window leaves the
         # record (first/last beat) are edge-padded instead
         bw = D.load_beats(records=recs, pre=bs.pre + shift, post=bs.post + shift)
@@ -119,18 +183,34 @@ def load_data(smoke: bool, n_aug: int, seed: int, shift: int = 3, gain: float = 
         ok = widx >= 0
         xw[ok] = bw.x[widx[ok]]
         xw = xw.astype(np.float64)
-        rng = np.random.default_rng(seed + 17)
-        cols = np.arange(F.ENC_BEAT_LEN)[None, :]
         for k in range(n_aug):
-            sh = rng.integers(0, 2 * shift + 1, len(bs))[:, None]
-            x = np.take_along_axis(xw, sh + cols, axis=1)
-            x = x * rng.uniform(1 - gain, 1 + gain, (len(bs), 1)) + rng.normal(0, noise, x.shape)
-            x = np.clip(np.round(x), F.STREAM_SAMPLE.min_code, F.STREAM_SAMPLE.max_code)
-            pool[1 + k] = E.encode_beats(x.astype(np.int64), cfg).slots
+            pool[1 + k] = jitter(xw, noise)
+    drawn = []
+    for k in range(noise_aug):
+        noisy, d = _noisy(signals, k, tuple(noise_kinds), noise_snr, noise_seed)
+        drawn.append(d)
+        if windows == "filtered":
+            xw = _filtered(bs, noisy, bs.pre + shift, bs.post + shift)
+        else:
+            xw = _raw_wide(bs, noisy, bs.pre + shift, bs.post + shift)
+        pool[1 + n_aug + k] = jitter(xw.astype(np.float64), 0.0)
+        log(f"data: noisy copy {k}: " + ", ".join(f"{kd} {sn:.1f} dB" for kd, sn in list(d.values())[:4])
+            + (" ..." if len(d) > 4 else ""))
     rr = RR.rr_bits(bs.record, bs.sample)
     pool = np.stack([G.screen_inputs(pool[k], rr) for k in range(pool.shape[0])])
-    log(f"data: {len(bs)} beats, {n_aug} augmented re-encodings, {rr.shape[1]} RR bits")
-    return bs, pool
+    log(f"data: {len(bs)} beats ({windows} windows), {n_aug} augmented re-encodings, "
+        f"{noise_aug} noisy ones, {rr.shape[1]} RR bits")
+    return bs, pool, drawn
+
+
+def _raw_wide(bs, signals, pre, post):
+    """Raw windows [len(bs), pre + post] at the beats' R peaks, edge-padded at the record ends."""
+    x = np.zeros((len(bs), pre + post), dtype=np.int64)
+    cols = np.arange(-pre, post, dtype=np.int64)[None, :]
+    for rec, sig in signals.items():
+        sel = np.flatnonzero(bs.record == int(rec))
+        x[sel] = sig[np.clip(bs.sample[sel, None] + cols, 0, len(sig) - 1)]
+    return x
 
 
 def splits(bs, seed: int):
@@ -468,6 +548,18 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=None, help="ANN epochs (default 40, smoke 1)")
     ap.add_argument("--qat-epochs", type=int, default=None, help="QAT epochs (default 8, smoke 1)")
     ap.add_argument("--aug", type=int, default=None, help="augmented re-encodings (default 4, smoke 1)")
+    ap.add_argument("--windows", choices=("raw", "filtered"), default="raw",
+                    help="beat windows from the raw record (default) or the front end's output b")
+    ap.add_argument("--noise-aug", type=int, default=0,
+                    help="re-encodings of noisy records (golden/noise.py; default 0)")
+    ap.add_argument("--noise-kinds", default=",".join(NZ.KINDS), help="kinds drawn for --noise-aug")
+    ap.add_argument("--noise-snr", default="6,30", help="SNR range in dB for --noise-aug (uniform)")
+    ap.add_argument("--noise-seed", type=int, default=17,
+                    help="noise seed of --noise-aug (the evaluation uses 15, the gate calibration 16)")
+    ap.add_argument("--enc-deltas", default=None,
+                    help="encoder gaps S,L for the training inputs (default golden/params/encoder.json; "
+                         "scripts/choose_deltas.py --windows filtered gives the filtered windows' 20,76); "
+                         "recorded in the JSON, and the hardware must be programmed with them")
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--qat-lr", type=float, default=3e-4)
@@ -490,13 +582,38 @@ def main(argv=None) -> int:
         args.aug = 1 if args.smoke else 4
     if args.smoke:
         args.ref_beats = 0      # exactly one epoch per phase
+    kinds = tuple(k for k in args.noise_kinds.split(",") if k)
+    for k in kinds:
+        if k not in NZ.KINDS:
+            ap.error(f"--noise-kinds: unknown kind {k!r} (known: {', '.join(NZ.KINDS)})")
+    try:
+        snr_range = tuple(float(v) for v in args.noise_snr.split(","))
+    except ValueError:
+        ap.error(f"--noise-snr must be two numbers LO,HI, got {args.noise_snr!r}")
+    if len(snr_range) != 2 or not -20 <= snr_range[0] <= snr_range[1] <= 60:
+        ap.error(f"--noise-snr must be LO,HI with -20 <= LO <= HI <= 60, got {args.noise_snr!r}")
+    if args.noise_aug < 0 or args.aug < 0:
+        ap.error("--aug and --noise-aug must be >= 0")
+    if args.noise_aug and not kinds:
+        ap.error("--noise-kinds is empty")
+    enc_cfg = E.default_config()
+    if args.enc_deltas is not None:
+        try:
+            ds, dl = (int(v) for v in args.enc_deltas.split(","))
+            enc_cfg = E.EncoderConfig(delta_s=ds, delta_l=dl)
+        except ValueError as e:
+            ap.error(f"--enc-deltas must be two legal gaps S,L, got {args.enc_deltas!r} ({e})")
+    if args.noise_aug and args.noise_seed in (15, 16):
+        ap.error(f"--noise-seed {args.noise_seed} is an evaluation/calibration seed (15, 16); use another")
     torch.set_num_threads(args.threads)
     out = Path(args.out) if args.out else (Path(tempfile.mkdtemp(prefix="snn_if_smoke_")) if args.smoke
                                            else G.PARAMS_DIR)
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.time()
     log = lambda s: print(s, flush=True)  # noqa: E731
-    bs, pool = load_data(args.smoke, args.aug, args.seed, log=log)
+    bs, pool, drawn = load_data(args.smoke, args.aug, args.seed, log=log, windows=args.windows,
+                                noise_aug=args.noise_aug, noise_kinds=kinds, noise_snr=snr_range,
+                                noise_seed=args.noise_seed, cfg=enc_cfg)
     sp = splits(bs, args.seed)
     split_names = [s for s in args.splits.split(",") if s]
     bank_names = [b for b in args.banks.split(",") if b]
@@ -524,7 +641,8 @@ def main(argv=None) -> int:
                         f"IF SNN bank {split}_{bank}: {TASKS[bank]}\n"
                         f"{G.IMAGE_WORDS} words x {G.WORD_BITS} bits, layout in docs/snn_if.md; "
                         f"theta1={p.theta1} theta2={p.theta2}\n"
-                        f"generated by scripts/train_snn_if.py (seed {args.seed})")
+                        f"generated by scripts/train_snn_if.py (seed {args.seed}, {args.windows} windows, "
+                        f"{args.noise_aug} noisy copies, noise seed {args.noise_seed})")
             assert G.unpack_bank(G.read_hex(out / fname)).w1.tolist() == p.w1.tolist()
             info["hex"] = fname
             info["ranges"] = {k: [int(getattr(p, k).min()), int(getattr(p, k).max())]
@@ -577,11 +695,16 @@ def main(argv=None) -> int:
                              "overflow": f.overflow, "doc": f.doc}
                     for f in F.FORMATS.values() if f.name.startswith("SNN_")},
         "layout": G.LAYOUT,
-        "encoder": {"delta_s": E.default_config().delta_s, "delta_l": E.default_config().delta_l},
+        "encoder": {"delta_s": enc_cfg.delta_s, "delta_l": enc_cfg.delta_l},
         "training": {
             "method": "QCFS ANN (L=4) in spike-count units -> per-layer integer thresholds -> "
                       "QAT on the exact integer SNN (STE) -> validation-chosen output bias offset",
+            "windows": args.windows,
             "augmentation": {"copies": args.aug, "shift": 3, "gain": 0.1, "noise_adc": 3.0},
+            "noise_augmentation": {"copies": args.noise_aug, "kinds": list(kinds),
+                                   "snr_db": list(snr_range), "noise_seed": args.noise_seed,
+                                   "record_name": "<record>/aug<k>", "shift": 3, "gain": 0.1,
+                                   "drawn": [{r: list(v) for r, v in d.items()} for d in drawn]},
             "epochs_ann": args.epochs, "epochs_qat": args.qat_epochs, "batch": args.batch,
             "lr": args.lr, "qat_lr": args.qat_lr, "dropout": args.drop, "input_dropout": args.in_drop,
             "class_weights": "(N/n_c)^0.5 normalised", "val_frac": args.val_frac,
