@@ -2,6 +2,12 @@
 """`make bench B=snn_if`: the held-out beats through the IF engine RTL, every value compared.
 
     make bench B=snn_if SPLIT=intra|inter MODE=screen|cascade [BEATS=N|all] [SIM=..] [TRACE=1|0]
+    SNN_PARAMS=golden/params/snn_if_robust make bench B=snn_if SPLIT=.. MODE=screen ...
+
+``SNN_PARAMS`` (a bank directory other than golden/params/snn_if): its binary banks, its encoder
+gaps and its windows (``training.windows`` of its JSON: ``filtered`` = the front end's output b
+cut at the R peaks, golden/frontend.filtered_windows; docs/noise_models.md); only MODE=screen when
+the directory holds no cascade banks.
 
 The intra-patient test split (or DS2) of scripts/eval_snn_if.py, one simulation per record
 through verif/snn_if/tb_if_engine_bench.v with the split's trained banks preloaded: every
@@ -25,6 +31,7 @@ from bench_core import BUILD, build, log, run_jobs, run_sim, summary, with_array
 from golden import data as D
 from golden import encoder as G
 from golden import formats as F
+from golden import frontend as FE
 from golden import rr as RR
 from golden import snn_if as S
 from golden.metrics import class_metrics, confusion
@@ -296,7 +303,19 @@ def snn_metrics(mode: str, pred: np.ndarray, labels: dict, idx: np.ndarray) -> d
 def run(a):
     if a.mode not in ("screen", "cascade"):
         raise SystemExit("snn_if: MODE must be screen or cascade")
-    meta = S.load_meta()
+    import os
+    params_dir = Path(os.environ.get("SNN_PARAMS") or S.PARAMS_DIR).resolve()
+    if not (params_dir / "snn_if.json").is_file():
+        raise C.BenchError(f"SNN_PARAMS: {params_dir} holds no snn_if.json")
+    meta = S.load_meta(params_dir)
+    own = params_dir.resolve() != S.PARAMS_DIR.resolve()
+    full = all((params_dir / S.hex_name(a.split, b)).is_file() for b in S.BANKS)
+    if own and not full and a.mode != "screen":
+        raise C.BenchError(f"SNN_PARAMS: {params_dir} has no cascade banks for {a.split}; MODE=screen only")
+    filtered = meta.get("training", {}).get("windows") == "filtered"
+    enc = meta.get("encoder") or {}
+    enc_cfg = (G.EncoderConfig(delta_s=int(enc["delta_s"]), delta_l=int(enc["delta_l"])) if own and enc
+               else G.default_config())
     records = None
     if meta.get("smoke"):
         sys.path.insert(0, str(ROOT / "scripts"))
@@ -315,11 +334,19 @@ def run(a):
     # the engine's input words: the slots of the golden encoder (golden/params/encoder.json),
     # proven equal to the encoder RTL, and the RR unit's bits (golden/rr.py, proven equal to
     # rtl/rr/rr_unit.v by verif/rr) of each beat, computed over its whole record in time order
-    slots = S.screen_inputs(G.encode_beats(bs.x[sel], G.default_config()).slots,
+    win = bs.x[sel]
+    if filtered:       # the front end's b stream at the same R peaks (the RTL's m_axis_b)
+        win = win.copy()
+        for r in np.unique(bs.record[sel]):
+            k = np.flatnonzero(bs.record[sel] == r)
+            sig = D.read_record(str(int(r))).signal.astype(np.int64)
+            win[k] = FE.filtered_windows(sig, bs.sample[sel][k], bs.pre, bs.post)
+    slots = S.screen_inputs(G.encode_beats(win, enc_cfg).slots,
                             RR.rr_bits(bs.record, bs.sample)[sel])
     t_enc = time.time() - t_enc
     labels = {"binary": D.binary_labels(bs.symbol), "severity": D.severity_labels(bs.symbol)}
-    banks = S.load_split(a.split)
+    banks = (S.load_split(a.split, params_dir) if full
+             else {"binary": S.load_bank(a.split, "binary", params_dir)})
     # the model the RTL output is compared with (deliberately wrong with --corrupt-model)
     model_banks = ({k: dataclasses.replace(p, theta1=p.theta1 + 1) for k, p in banks.items()}
                    if a.corrupt_model else banks)
@@ -328,10 +355,11 @@ def run(a):
     log(f"snn_if: {len(sel)} beats of the {a.split} test split from {len(recs)} records, mode {a.mode}, "
         f"sim {a.sim}, TRACE_EN={int(trace)}, idle {a.idle_pct}% bp {a.bp_pct}% "
         f"(encoded in {t_enc:.1f} s)")
-    hexes = {f"INIT_BANK{b}": f'"{S.PARAMS_DIR / S.hex_name(a.split, n)}"' for b, n in enumerate(S.BANKS)}
+    hexes = {f"INIT_BANK{b}": f'"{(params_dir if (full or n == "binary") else S.PARAMS_DIR) / S.hex_name(a.split, n)}"'
+             for b, n in enumerate(S.BANKS)}
     t_build = time.time()
     exe = build(a.sim, SNN_TOP, "rtl/snn_if/if_engine.f", SNN_TB, params={"TRACE_EN": int(trace), **hexes},
-                tag=f"{SNN_TOP}_{a.split}_t{int(trace)}")
+                tag=f"{SNN_TOP}_{a.split}_t{int(trace)}" + ("_" + params_dir.name if own else ""))
     log(f"built in {time.time() - t_build:.0f} s")
     (BUILD / a.sim).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"snn_if_{a.split}_{a.mode}_", dir=BUILD / a.sim))
@@ -395,6 +423,8 @@ def run(a):
         wall_seconds=round(wall, 1),
         trace_bytes=int(trc_bytes),
         idle_pct=a.idle_pct, bp_pct=a.bp_pct, seed=a.seed,
+        params=str(params_dir.relative_to(ROOT) if params_dir.is_relative_to(ROOT) else params_dir),
+        windows="filtered" if filtered else "raw", delta_s=enc_cfg.delta_s, delta_l=enc_cfg.delta_l,
         rtl_accuracy=None,
     )
     if (pred >= 0).all():

@@ -153,6 +153,38 @@ def test_bench_snn_if_detects_corrupted_model():
     assert code == 1 and res["mismatches"] > 30
 
 
+def _bench_snn_if_robust(*args, params="golden/params/snn_if_robust", mode="screen"):
+    """40 intra-test beats through the IF engine with the noise-robust screen bank
+    (docs/noise_models.md): filtered windows, its own encoder gaps, its bank preloaded."""
+    import json
+    import os
+    r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "snn_if", "--sim", "verilator",
+                        "--split", "intra", "--mode", mode, "--beats", "40", *args], cwd=ROOT,
+                       capture_output=True, text=True, env={**os.environ, "SNN_PARAMS": params})
+    lines = r.stdout.strip().splitlines()
+    return r.returncode, (json.loads(lines[-1]) if lines else None), r.stderr
+
+
+def test_bench_snn_if_robust_bank_matches_model():
+    code, res, err = _bench_snn_if_robust()
+    assert code == 0 and res["mismatches"] == 0 and res["beats"] == 40, err
+    assert res["windows"] == "filtered" and (res["delta_s"], res["delta_l"]) == (20, 76)
+    assert res["values_compared"] >= 40 * (4 * (2 * (144 + 64 + 2) + 1 + 2) + 8 + 6)
+    assert res["rtl_decisions_equal_golden"] and 0 < res["rtl_accuracy"]["beats_scored"] <= 40   # Q unscored
+
+
+def test_bench_snn_if_robust_bank_detects_corrupted_model():
+    code, res, _ = _bench_snn_if_robust("--corrupt-model")
+    assert code == 1 and res["mismatches"] > 20
+
+
+def test_bench_snn_if_robust_refuses_cascade_and_bad_dir(tmp_path):
+    code, res, err = _bench_snn_if_robust(mode="cascade")
+    assert code == 1 and res is None and "no cascade banks" in err
+    code, res, err = _bench_snn_if_robust(params=str(tmp_path))
+    assert code == 1 and res is None and "holds no snn_if.json" in err
+
+
 def _bench_snn_eprop(*args):
     """30 intra-test beats through the e-prop engine (TRACE_EN=1, the intra image preloaded)."""
     r = subprocess.run([sys.executable, "scripts/bench.py", "--block", "snn_eprop", "--sim", "verilator",
