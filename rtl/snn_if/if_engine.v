@@ -899,9 +899,10 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------------------------
-// Execute stage 1 (X1): the memory word of the request four cycles earlier is in x_word_reg;
-// accumulations read and write the current lanes here, updates read the currents and the
-// membranes and register the exact sums (if_neuron_update stage 1)
+// Execute stage 1 (X1): the memory word of the request four cycles earlier is in x_word_reg,
+// the current word it uses in acc_cur_reg (read in M2); accumulations add and write the current
+// lanes here, updates read the currents and the membranes and register the exact sums
+// (if_neuron_update stage 1)
 // ---------------------------------------------------------------------------------------------
 
 wire x_init = run && x_op_reg == OP_PARAM;
@@ -921,11 +922,23 @@ always @(posedge clk) begin
     end
 end
 
-// accumulator word: ACC uses word x_idx (a weight group), UPD word x_idx / 2, half x_idx[0]
+// accumulator word: ACC uses word x_idx (a weight group), UPD word x_idx / 2, half x_idx[0].
+// The lane memories are read one stage early, in M2 (address from f_*, beside the memory word
+// that x_word_reg takes), into acc_cur_reg, so X1 adds to a register and writes the lane
+// memories (the read-modify-write spans two cycles). When X1 writes the word M2 reads (the next
+// source's first weight word after a one-word group, the output layer's word 0 every cycle, the
+// two halves of an update word), M2 takes X1's new word instead (forward); a word not written
+// since the stage began, or read while X1 starts a new stage (x_init), reads as zero
 wire [G1_AW-1:0]       acc_addr = (x_op_reg == OP_UPD) ? x_idx_reg[G1_AW:1] : x_idx_reg[G1_AW-1:0];
 wire                   acc_half = x_idx_reg[0];
-wire                   acc_ok   = acc_ok_reg[acc_addr];
-wire [LANES*CUR_W-1:0] acc_word;                           // the word's currents (0 if !acc_ok)
+wire [G1_AW-1:0]       f_acc_addr = (f_op_reg == OP_UPD) ? f_idx_reg[G1_AW:1] : f_idx_reg[G1_AW-1:0];
+wire                   acc_wr   = x_acc || x_upd;
+wire                   acc_fwd  = acc_wr && f_acc_addr == acc_addr;
+wire                   f_acc_ok = !x_init && acc_ok_reg[f_acc_addr];
+reg  [LANES*CUR_W-1:0] acc_cur_reg;                        // M2 register: the word's currents
+wire [LANES*CUR_W-1:0] acc_word = acc_cur_reg;
+wire [LANES*CUR_W-1:0] acc_new;                            // X1's new word (written, forwarded)
+wire [LANES*CUR_W-1:0] acc_rd;                             // M2's read (0 if not written)
 wire [LANES-1:0]       acc_lane_en;
 
 // accumulation: lane k of the weight word adds to lane k of the accumulator word (LANES shared
@@ -940,25 +953,33 @@ for (k = 0; k < LANES; k = k + 1) begin : gen_lane
     wire [W_W-1:0]   w        = x_word_reg[k*W_W +: W_W];
     wire [CUR_W-1:0] w_ext    = {{(CUR_W-W_W){w[W_W-1]}}, w};
     wire [CUR_W-1:0] addend   = x_dbl_reg ? {w_ext[CUR_W-2:0], 1'b0} : w_ext;
-    wire [CUR_W-1:0] lane_cur = acc_ok ? acc_mem[acc_addr] : {CUR_W{1'b0}};
+    wire [CUR_W-1:0] lane_cur = acc_cur_reg[k*CUR_W +: CUR_W];
     wire [CUR_W-1:0] lane_new = (x_op_reg == OP_UPD) ? ((HI == acc_half) ? {CUR_W{1'b0}} : lane_cur) :
                                 acc_lane_en[k] ? lane_cur + addend : lane_cur;
 
     always @(posedge clk) begin
-        if (x_acc || x_upd) begin
+        if (acc_wr) begin
             acc_mem[acc_addr] <= lane_new;
         end
     end
 
     assign acc_lane_en[k] = (x_layer_reg != L3) || (k < N_OUT);
-    assign acc_word[k*CUR_W +: CUR_W] = lane_cur;
+    assign acc_new[k*CUR_W +: CUR_W] = lane_new;
+    assign acc_rd[k*CUR_W +: CUR_W]  = f_acc_ok ? acc_mem[f_acc_addr] : {CUR_W{1'b0}};
 end
 endgenerate
+
+// no reset: qualified by x_op_reg like x_word_reg; holds while the engine stalls
+always @(posedge clk) begin
+    if (run) begin
+        acc_cur_reg <= acc_fwd ? acc_new : acc_rd;
+    end
+end
 
 always @(posedge clk) begin
     if (x_init) begin
         acc_ok_reg <= {G1{1'b0}};                          // a new stage: every current is zero
-    end else if (x_acc || x_upd) begin
+    end else if (acc_wr) begin
         acc_ok_reg[acc_addr] <= 1'b1;
     end
 end
