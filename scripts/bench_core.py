@@ -129,6 +129,29 @@ def data_error_message(e: Exception) -> str:
 
 
 # ------------------------------------------------------------------------ build/run
+def run_dir(a, name: str) -> Path:
+    """The run files' directory of one bench run: with ``--keep`` the fixed
+    build/bench/<sim>/<name>_runs (emptied first; its files are read afterwards), otherwise a fresh
+    one of this process's own, so parallel benches (pytest workers) never remove each other's files."""
+    import shutil
+    import tempfile
+    if a.keep:
+        work = BUILD / a.sim / f"{name}_runs"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        return work
+    (BUILD / a.sim).mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{name}_", dir=BUILD / a.sim))
+
+
+def write_frame_words(path: Path, beats: np.ndarray) -> None:
+    """Beat windows [N, L] as the bench testbenches' input: one stream word per line, hex of the
+    17-bit {tlast, data[15:0]}, tlast on each window's last sample."""
+    w = (np.asarray(beats).astype(np.int64) & 0xFFFF)
+    w[:, -1] |= 1 << 16
+    path.write_text("\n".join(f"{v:05x}" for v in w.ravel()) + "\n")
+
+
 def build(sim: str, top_tb: str, filelist: str, tb: str, params: dict | None = None,
           tag: str | None = None) -> list[str]:
     """Build the bench testbench (``params``: its top-level parameters, strings

@@ -12,13 +12,12 @@ golden/encoder.py.  A block module of scripts/bench.py (registry: bench_core.blo
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench_core import BUILD, build, log, run_jobs, run_sim, summary, with_arrays
+from bench_core import BUILD, run_dir, write_frame_words, build, log, run_jobs, run_sim, summary, with_arrays
 from golden import data as D
 from golden import encoder as G
 from golden import formats as F
@@ -33,10 +32,7 @@ def WHOLE_RECORDS(a):
     return False
 
 
-def write_words(path: Path, beats: np.ndarray):
-    w = (beats.astype(np.int64) & 0xFFFF)
-    w[:, -1] |= 1 << 16
-    path.write_text("\n".join(f"{v:05x}" for v in w.ravel()) + "\n")
+write_words = write_frame_words      # the encoder's frame convention (bench_core)
 
 
 # ---------------------------------------------------------------------------- encoder
@@ -134,15 +130,7 @@ def run(a):
         f"delta_s={cfg.delta_s} delta_l={cfg.delta_l}, idle {a.idle_pct}% bp {a.bp_pct}%")
     exe = build(a.sim, "tb_spike_encoder_bench", "rtl/encoder/spike_encoder.f",
                 "verif/encoder/tb_spike_encoder_bench.v")
-    # a fixed directory only for --keep (its files are read afterwards); otherwise one of this
-    # process's own, so parallel benches (pytest workers) never remove each other's files
-    if a.keep:
-        work = BUILD / a.sim / "encoder_runs"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-    else:
-        (BUILD / a.sim).mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="encoder_", dir=BUILD / a.sim))
+    work = run_dir(a, "encoder")
 
     def one(r):
         idx = sel[bs.record[sel] == r]

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench_core import BUILD, build, log, parse_trace, run_jobs, run_sim, summary, with_arrays
+from bench_core import BUILD, run_dir, build, log, parse_trace, run_jobs, run_sim, summary, with_arrays
 from golden import data as D
 from golden import ec57
 from golden import formats as F
@@ -160,15 +159,7 @@ def run(a):
         f"idle {a.idle_pct}% bp {a.bp_pct}%" + (", CORRUPTED model" if a.corrupt_model else ""))
     exe = build(a.sim, "tb_ecg_frontend_bench", "rtl/frontend/ecg_frontend.f",
                 "verif/frontend/tb_ecg_frontend_bench.v")
-    # a fixed directory only for --keep (its files are read afterwards); otherwise one of this
-    # process's own, so parallel benches (pytest workers) never remove each other's files
-    if a.keep:
-        work = BUILD / a.sim / "frontend_runs"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-    else:
-        (BUILD / a.sim).mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="frontend_", dir=BUILD / a.sim))
+    work = run_dir(a, "frontend")
 
     def one(r):
         rec = D.read_record(r)

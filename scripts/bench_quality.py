@@ -19,13 +19,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench_core import BUILD, BenchError, build, log, run_jobs, run_sim, summary, with_arrays
+from bench_core import BUILD, run_dir, write_frame_words, BenchError, build, log, run_jobs, run_sim, summary, with_arrays
 from golden import data as D
 from golden import formats as F
 from golden import noise as N
@@ -64,10 +63,7 @@ def noise_conditions() -> list:
     return out
 
 
-def write_words(path: Path, beats: np.ndarray):
-    w = (beats.astype(np.int64) & 0xFFFF)
-    w[:, -1] |= 1 << 16
-    path.write_text("\n".join(f"{v:05x}" for v in w.ravel()) + "\n")
+write_words = write_frame_words      # the encoder's frame convention (bench_core)
 
 
 def parse_out(path: Path):
@@ -135,13 +131,7 @@ def run(a):
     log(f"quality: {len(sel)} beats from {len(recs)} records, sim {a.sim}, noise "
         f"{os.environ.get('QUALITY_NOISE') or 'none'}, idle {a.idle_pct}% bp {a.bp_pct}%")
     exe = build(a.sim, "tb_qual_gate_bench", "rtl/quality/qual_gate.f", "verif/quality/tb_qual_gate_bench.v")
-    if a.keep:
-        work = BUILD / a.sim / "quality_runs"
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True)
-    else:
-        (BUILD / a.sim).mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="quality_", dir=BUILD / a.sim))
+    work = run_dir(a, "quality")
 
     def windows(r, idx):
         if cond_of[r] is None:
