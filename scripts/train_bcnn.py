@@ -35,6 +35,7 @@ Method (docs/bcnn.md "Training"):
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import platform
@@ -59,6 +60,8 @@ from golden import ecgid as E  # noqa: E402
 EPOCHS = {("ecgid", "within"): 25, ("ecgid", "cross"): 12, ("mitdb", "within"): 6}
 #: MIT-BIH: training beats per subject (evenly spaced over the training part).
 MITDB_TRAIN_PER_SUBJECT = 200
+#: MIT-BIH: validation beats per subject (exploration runs, --val-frac).
+VAL_PER_SUBJECT = 100
 
 
 class _SignSTE(torch.autograd.Function):
@@ -171,15 +174,38 @@ def float_predict(net: BcnnNet, x, chunk: int = 256) -> np.ndarray:
     return np.argmax(np.concatenate(res), axis=1)
 
 
-def _augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+def _augment(xb: torch.Tensor, gen: torch.Generator, shift: int = 0) -> torch.Tensor:
+    """Gain 0.85..1.15, white noise of sigma 2 steps, and (shift > 0) a time shift of
+    -shift..shift samples with the edge sample repeated, re-rounded and clipped to int8."""
+    if shift:
+        n_b, n_x = xb.shape
+        sh = torch.randint(-shift, shift + 1, (n_b, 1), generator=gen)
+        src = torch.clamp(torch.arange(n_x)[None, :] - sh, 0, n_x - 1)
+        xb = torch.gather(xb, 1, src)
     g = 0.85 + 0.3 * torch.rand(xb.shape[0], 1, generator=gen)
     n = 2.0 * torch.randn(xb.shape, generator=gen)
     return torch.clamp(torch.round(xb * g + n), -G.IN_MAX, G.IN_MAX)
 
 
+def carve_val(beats: E.IdBeats, train: np.ndarray, frac: float):
+    """Per record, the last ``frac`` of its training beats in time order (at least one beat
+    when the record has two or more) become validation beats; returns (train, val)."""
+    if frac <= 0:
+        return train, np.zeros(0, np.int64)
+    keep, val = [], []
+    for r in np.unique(beats.record[train]):
+        idx = train[beats.record[train] == r]
+        idx = idx[np.argsort(beats.r[idx], kind="stable")]
+        nv = int(round(frac * idx.size)) if idx.size >= 2 else 0
+        nv = max(nv, 1) if idx.size >= 2 else 0
+        keep.append(idx[:idx.size - nv])
+        val.append(idx[idx.size - nv:])
+    return np.sort(np.concatenate(keep)), np.sort(np.concatenate(val))
+
+
 def select_train(beats: E.IdBeats, train: np.ndarray, db: str, per_subject: int | None):
     """MIT-BIH: at most ``per_subject`` training beats per subject, evenly spaced in time."""
-    if db != "mitdb" or not per_subject:
+    if db != "mitdb" or not per_subject or train.size == 0:
         return train
     keep = []
     for s in np.unique(beats.subject[train]):
@@ -191,7 +217,12 @@ def select_train(beats: E.IdBeats, train: np.ndarray, db: str, per_subject: int 
 
 
 def train_net(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int, seed: int,
-              batch: int = 64, lr: float = 3e-3, log=print) -> tuple[BcnnNet, list]:
+              batch: int = 64, lr: float = 3e-3, log=print, shift: int = 0,
+              xv: np.ndarray | None = None, yv: np.ndarray | None = None
+              ) -> tuple[BcnnNet, list, int]:
+    """Train; with validation beats (xv, yv) the epoch of the best validation accuracy of
+    the folded integer model is kept (ties to the later epoch), else the last epoch.
+    Returns (net, history, kept epoch)."""
     torch.manual_seed(seed)
     np.random.seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -202,6 +233,7 @@ def train_net(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int, seed: i
     xt = torch.as_tensor(x, dtype=torch.float32)
     yt = torch.as_tensor(y, dtype=torch.int64)
     hist = []
+    best = None
     for ep in range(epochs):
         net.train()
         t0 = time.time()
@@ -209,7 +241,7 @@ def train_net(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int, seed: i
         tot = correct = 0.0
         for k in range(0, len(xt), batch):
             idx = perm[k:k + batch]
-            xb = _augment(xt[idx], gen)
+            xb = _augment(xt[idx], gen, shift)
             logits = net(xb)
             loss = Fn.cross_entropy(logits, yt[idx])
             opt.zero_grad()
@@ -219,12 +251,25 @@ def train_net(x: np.ndarray, y: np.ndarray, n_classes: int, epochs: int, seed: i
             net.clip_()
             tot += float(loss.detach()) * len(idx)
             correct += float((logits.argmax(1) == yt[idx]).sum())
-        hist.append({"epoch": ep + 1, "loss": tot / len(xt), "train_acc": correct / len(xt),
-                     "seconds": round(time.time() - t0, 1)})
+        h = {"epoch": ep + 1, "loss": tot / len(xt), "train_acc": correct / len(xt),
+             "seconds": round(time.time() - t0, 1)}
+        msg = ""
+        if xv is not None and len(xv):
+            net.eval()
+            _, cv = G.classify(xv, fold(net))
+            h["val_acc"] = float(np.mean(cv == yv))
+            msg = f" val acc {h['val_acc']:.4f}"
+            if best is None or h["val_acc"] >= best[0]:
+                best = (h["val_acc"], copy.deepcopy(net.state_dict()), ep + 1)
+        hist.append(h)
         log(f"epoch {ep + 1}/{epochs}: loss {tot / len(xt):.4f} train acc "
-            f"{correct / len(xt):.4f} ({time.time() - t0:.0f} s)")
+            f"{correct / len(xt):.4f}{msg} ({time.time() - t0:.0f} s)")
+    kept = epochs
+    if best is not None:
+        net.load_state_dict(best[1])
+        kept = best[2]
     net.eval()
-    return net, hist
+    return net, hist, kept
 
 
 def export(p: G.BcnnParams, out_dir: Path, db: str, protocol: str, meta: dict) -> Path:
@@ -255,6 +300,14 @@ def main(argv=None) -> int:
     ap.add_argument("--subjects", type=int, default=0,
                     help="only the first N classes (smoke runs; 0: all)")
     ap.add_argument("--max-train", type=int, default=0, help="cap on training beats (smoke)")
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--shift", type=int, default=0,
+                    help="time-shift augmentation of -N..N samples (0: none)")
+    ap.add_argument("--val-frac", type=float, default=0.0,
+                    help="per record, the last fraction of the training beats (time order) "
+                         "held out for validation; the best validation epoch is kept (0: none, "
+                         "the last epoch)")
     ap.add_argument("--out", default=str(G.PARAMS_DIR))
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -266,37 +319,64 @@ def main(argv=None) -> int:
         classes = classes[:a.subjects]
         train = train[np.isin(beats.subject[train], classes)]
         test = test[np.isin(beats.subject[test], classes)]
+    if not 0 <= a.val_frac < 1:
+        ap.error("--val-frac must be in [0, 1)")
+    if a.shift < 0 or a.shift > 30:
+        ap.error("--shift must be in 0..30")
+    # The validation beats are carved from the whole training part first, so runs with
+    # another --train-per-subject or --max-train validate on the same beats (MIT-BIH: at
+    # most VAL_PER_SUBJECT of them per subject, evenly spaced).
+    train, val = carve_val(beats, train, a.val_frac)
+    val = select_train(beats, val, a.db, VAL_PER_SUBJECT)
     train = select_train(beats, train, a.db, a.train_per_subject)
     if a.max_train and train.size > a.max_train:
         train = train[np.round(np.linspace(0, train.size - 1, a.max_train)).astype(np.int64)]
     ytr = E.labels(beats, train, classes)
+    yva = E.labels(beats, val, classes)
     epochs = a.epochs if a.epochs is not None else EPOCHS[(a.db, a.protocol)]
     print(f"bcnn {a.db}/{a.protocol} seed {a.seed}: {len(classes)} classes, "
-          f"{train.size} training beats, {test.size} test beats, {epochs} epochs", flush=True)
-    net, hist = train_net(beats.x[train], ytr, len(classes), epochs, a.seed,
-                          log=lambda s: print(s, flush=True))
+          f"{train.size} training beats, {val.size} validation beats, {test.size} test beats, "
+          f"{epochs} epochs", flush=True)
+    net, hist, kept = train_net(beats.x[train], ytr, len(classes), epochs, a.seed,
+                                batch=a.batch, lr=a.lr, log=lambda s: print(s, flush=True),
+                                shift=a.shift, xv=beats.x[val], yv=yva)
     p = fold(net)
 
-    # Held-out figures of the integer model (what the RTL must reproduce).
-    yte = E.labels(beats, test, classes)
-    _, cls = G.classify(beats.x[test], p)
-    fl = float_predict(net, beats.x[test])
-    acc = float(np.mean(cls == yte))
+    # Held-out figures of the integer model (what the RTL must reproduce).  A run with
+    # validation beats is an exploration run: it scores the validation beats only and never
+    # looks at the test beats (the choice between runs is made on validation accuracy).
+    explore = val.size > 0
+    ev = val if explore else test
+    yev = E.labels(beats, ev, classes)
+    _, cls = G.classify(beats.x[ev], p)
+    fl = float_predict(net, beats.x[ev])
+    acc = float(np.mean(cls == yev))
     meta = {
         "db": a.db, "protocol": a.protocol, "seed": a.seed, "epochs": epochs,
         "classes": [beats.subjects[c] for c in classes],
-        "train_beats": int(train.size), "test_beats": int(test.size),
-        "test_beat_acc_integer": acc,
-        "test_beats_unfolded_float_disagrees": int(np.sum(fl != cls)),
-        "test_beat_acc_unfolded_float": float(np.mean(fl == yte)),
+        "train_beats": int(train.size), "val_beats": int(val.size), "test_beats": int(test.size),
+        "kept_epoch": kept, "lr": a.lr, "batch": a.batch, "shift": a.shift,
+        "val_frac": a.val_frac,
+        "val_acc_integer": (hist[kept - 1].get("val_acc") if val.size else None),
+        "scored_on": "validation" if explore else "test",
+        "test_beat_acc_integer": None if explore else acc,
+        ("val" if explore else "test") + "_beats_unfolded_float_disagrees": int(np.sum(fl != cls)),
+        ("val" if explore else "test") + "_beat_acc_unfolded_float": float(np.mean(fl == yev)),
         "history": hist, "torch": torch.__version__, "python": platform.python_version(),
         "train_seconds": round(time.time() - t_start, 1),
         "command": f"python scripts/train_bcnn.py --db {a.db} --protocol {a.protocol} "
-                   f"--seed {a.seed}" + ("" if a.epochs is None else f" --epochs {a.epochs}"),
+                   f"--seed {a.seed}" + ("" if a.epochs is None else f" --epochs {a.epochs}")
+                   + ("" if a.lr == 3e-3 else f" --lr {a.lr}")
+                   + ("" if a.batch == 64 else f" --batch {a.batch}")
+                   + ("" if not a.shift else f" --shift {a.shift}")
+                   + ("" if not a.val_frac else f" --val-frac {a.val_frac}")
+                   + ("" if a.train_per_subject == MITDB_TRAIN_PER_SUBJECT or a.db != "mitdb"
+                      else f" --train-per-subject {a.train_per_subject}"),
     }
     base = export(p, Path(a.out), a.db, a.protocol, meta)
-    print(f"test beat accuracy (integer model) {acc:.4f}; unfolded float disagrees on "
-          f"{meta['test_beats_unfolded_float_disagrees']} of {test.size}; wrote {base}.hex/.json "
+    what = "validation" if explore else "test"
+    print(f"{what} beat accuracy (integer model) {acc:.4f}; unfolded float disagrees on "
+          f"{int(np.sum(fl != cls))} of {ev.size}; wrote {base}.hex/.json "
           f"({time.time() - t_start:.0f} s)", flush=True)
     return 0
 

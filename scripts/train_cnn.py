@@ -420,6 +420,9 @@ def main(argv=None) -> int:
                          "default: intra 0, inter 0.5 (DEFAULT_CW_POWER)")
     ap.add_argument("--no-augment", dest="augment", action="store_false")
     ap.add_argument("--val-frac", type=float, default=0.1)
+    ap.add_argument("--val-seed", type=int, default=None,
+                    help="seed of the validation carve-out (default: --seed); runs of different "
+                         "seeds compare on the same validation beats when this is fixed")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--smoke", action="store_true", help="few hundred beats, 1 epoch (tests)")
     ap.add_argument("--init", default=None,
@@ -455,7 +458,8 @@ def main(argv=None) -> int:
     if args.smoke:
         rng = np.random.default_rng(args.seed)
         tr = np.sort(rng.choice(tr, size=min(400, len(tr)), replace=False))
-    tr, va = carve_val(tr, args.val_frac, args.seed)
+    val_seed = args.seed if args.val_seed is None else args.val_seed
+    tr, va = carve_val(tr, args.val_frac, val_seed)
     if args.check_only:
         check_export(out_dir / f"{args.split}.json", bt, va)
         return 0
@@ -484,7 +488,7 @@ def main(argv=None) -> int:
         "batch": args.batch, "lr": args.lr, "weight_decay": args.wd, "augment": args.augment,
         "class_weights": [round(float(v), 4) for v in class_weights(bt.y[tr], args.cw_power)],
         "class_weight_power": args.cw_power,
-        "train_beats": int(len(tr)), "val_beats": int(len(va)),
+        "train_beats": int(len(tr)), "val_beats": int(len(va)), "val_seed": val_seed,
         "val_acc_fake_quant": m_fq["acc"],
         "history": hist, "seconds": round(time.time() - t_start, 1),
         "torch": torch.__version__, "python": platform.python_version(),

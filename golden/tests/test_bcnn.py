@@ -369,6 +369,47 @@ def test_training_smoke_exports_loadable_image(tmp_path):
     np.testing.assert_array_equal(s, T.folded_forward(p, x)["scores"].astype(np.int64))
 
 
+def test_validation_carve_out_is_the_later_part_of_each_record():
+    b, _ = E.load_ecgid()
+    tr, te, _ = E.split(b, "within")
+    kept, val = T.carve_val(b, tr, 0.2)
+    assert np.intersect1d(kept, val).size == 0
+    assert np.array_equal(np.sort(np.concatenate([kept, val])), np.sort(tr))
+    assert np.intersect1d(val, te).size == 0
+    for r in np.unique(b.record[val])[:20]:
+        k, v = kept[b.record[kept] == r], val[b.record[val] == r]
+        assert b.r[k].max() < b.r[v].min()          # validation beats come later in time
+        n = k.size + v.size
+        assert v.size == max(1, int(round(0.2 * n)))
+    k0, v0 = T.carve_val(b, tr, 0.0)
+    assert v0.size == 0 and np.array_equal(k0, tr)
+
+
+def test_shift_augmentation_moves_the_window_and_keeps_int8():
+    import torch
+    x = torch.where(torch.arange(180) >= 90, 100.0, -100.0).repeat(256, 1)
+    y = T._augment(x, torch.Generator().manual_seed(3), shift=4)
+    assert y.shape == x.shape
+    assert float(y.abs().max()) <= G.IN_MAX and torch.equal(y, torch.round(y))
+    step = (y >= 0).to(torch.int64).argmax(dim=1)        # first non-negative sample
+    assert bool(((step >= 86) & (step <= 94)).all())     # moved by at most 4 samples
+    assert set(step.tolist()) == set(range(86, 95))      # every shift -4..4 occurs
+    y0 = T._augment(x, torch.Generator().manual_seed(3), shift=0)
+    assert bool(((y0 >= 0).to(torch.int64).argmax(dim=1) == 90).all())
+
+
+def test_training_with_validation_keeps_the_best_epoch(tmp_path):
+    assert T.main(["--db", "ecgid", "--protocol", "within", "--epochs", "2", "--subjects", "4",
+                   "--max-train", "64", "--val-frac", "0.25", "--shift", "3",
+                   "--out", str(tmp_path)]) == 0
+    p, meta = G.load("ecgid", "within", tmp_path)
+    assert meta["val_beats"] > 0 and meta["kept_epoch"] in (1, 2)
+    accs = [h["val_acc"] for h in meta["history"]]
+    assert meta["val_acc_integer"] == max(accs)
+    assert accs[meta["kept_epoch"] - 1] == max(accs)
+    assert "--val-frac 0.25" in meta["command"] and "--shift 3" in meta["command"]
+
+
 COMMITTED = sorted(G.PARAMS_DIR.glob("*.hex")) if G.PARAMS_DIR.is_dir() else []
 
 
