@@ -8,12 +8,12 @@
 // "Architecture".  Started by `start` with a checked descriptor (stable while busy).
 //   Issue stage: one (g, t, ci, k) step per cycle: the input byte address (channel-major, padded
 //     positions read as 0) and the weight row W_BASE + (g*CIN + ci)*K + k; CONV1D/DENSE columns
-//     (one t of one group) are issued at least N_MAC cycles apart so that the serializer is free.
+//     (one t of one group) are issued at least 2*N_MAC cycles apart so that the serializer is free.
 //   Stages 1-2: the registered ACT and W RAM reads; stage 3: the byte and the weight row
 //     registered; stage 4: N_MAC products int8 x int8 registered; stage 5: N_MAC int32
 //     accumulators; the last tap of a column copies them into the serializer, which hands one
-//     lane per cycle to cnn_requant (bias, M, S from the quant RAM) while the next column
-//     accumulates.
+//     lane every 2 cycles to cnn_requant (bias, M, S from the quant RAM; its one multiplier takes
+//     2 cycles an item) while the next column accumulates.
 //   MAXPOOL: the running maximum at stage 3, one element per window; ADD: the pair (a, b) of
 //     each element read on consecutive cycles and sent to cnn_requant (MA, MB, S).
 //   `done` is high in the cycle the last byte is written (busy falls at its edge).
@@ -82,7 +82,9 @@ localparam [2:0] K_ADD   = `CNN_KIND_ADD;
 localparam integer NM_I  = N_MAC;
 localparam integer NM1_I = N_MAC - 1;
 localparam [16:0] NM_L   = NM_I[16:0];
-localparam [3:0]  GAP_L  = NM1_I[3:0];
+localparam integer GAP_I = 2*N_MAC - 1;
+localparam [4:0]  GAP_L  = GAP_I[4:0];     // columns issued at least 2*N_MAC cycles apart
+localparam [3:0]  LANE_L = NM1_I[3:0];     // the serializer's last lane
 
 wire is_dense = kind == K_DENSE;
 wire is_mp    = kind == K_MAXP;
@@ -141,7 +143,7 @@ reg  [AAW-1:0] arow_reg;        // SRC + ci*LEN_IN (MAXPOOL: SRC + c*LEN_IN)
 reg  [AAW-1:0] argp_reg;        // MAXPOOL: SRC + c*LEN_IN of the current channel
 reg  [WAW-1:0] wr_reg;
 reg  [WAW-1:0] wgrp_reg;        // first row of the current group
-reg  [3:0]  gap_reg;
+reg  [4:0]  gap_reg;
 reg  [16:0] cob_reg;            // first channel of the current group (MACS)
 // the 32-bit counters: their upper bits need 2^16..2^31 cycles to toggle (excluded from toggle
 // coverage; their values are compared exactly after every layer of every test)
@@ -164,7 +166,7 @@ wire i_first = k_reg == 16'd0 && ci_reg == 16'd0;
 wire i_col   = k_last && ci_last;
 wire i_grp   = i_col && t_last;
 wire i_lay   = i_grp && g_last;
-wire issue   = run_reg && (!is_mac || !i_first || gap_reg == 4'd0);
+wire issue   = run_reg && (!is_mac || !i_first || gap_reg == 5'd0);
 
 wire        pos_ok = is_add || (!pos_reg[33] && pos_reg[32:16] == 17'd0 && pos_reg[15:0] < e_len);
 wire [AAW-1:0] a_addr = ((is_add && k_reg[0]) ? src_b : arow_reg) + pos_reg[AAW-1:0];
@@ -200,18 +202,18 @@ wire [TW-1:0] t0 = {issue, pos_ok, a_addr[1:0], i_first, i_col, i_grp, i_lay, k_
 always @(posedge clk) begin
     if (rst) begin
         run_reg  <= 1'b0;
-        gap_reg  <= 4'd0;
+        gap_reg  <= 5'd0;
     end else if (start) begin
         run_reg  <= 1'b1;
-        gap_reg  <= 4'd0;
+        gap_reg  <= 5'd0;
     end else begin
         if (issue && i_lay) begin
             run_reg <= 1'b0;
         end
         if (issue && i_first) begin
             gap_reg <= GAP_L;
-        end else if (gap_reg != 4'd0) begin
-            gap_reg <= gap_reg - 4'd1;
+        end else if (gap_reg != 5'd0) begin
+            gap_reg <= gap_reg - 5'd1;
         end
     end
 end
@@ -291,6 +293,10 @@ reg  [8*N_MAC-1:0]  w_reg;
 reg  [16*N_MAC-1:0] pr_reg;
 reg  [32*N_MAC-1:0] acc_reg;
 reg  [32*N_MAC-1:0] hold_reg;
+reg                 ser_reg;    // the serializer holds a column
+reg                 ph_reg;     // 0: the item is presented, 1: its second cycle (cnn_requant's
+                                // multiplier takes two cycles per CONV1D/DENSE item)
+wire                s_adv = ser_reg && ph_reg;   // move to the next lane
 
 wire [7:0] x_byte = act_rdata[8*`CNN_T_B(t2_reg) +: 8];
 
@@ -331,7 +337,7 @@ generate
         always @(posedge clk) begin
             if (`CNN_T_V(t4_reg) && `CNN_T_C(t4_reg) && is_mac) begin
                 hold_reg[32*l +: 32] <= sum;
-            end else begin
+            end else if (s_adv) begin
                 hold_reg[32*l +: 32] <= nxt;
             end
         end
@@ -344,7 +350,6 @@ always @(posedge clk) begin
 end
 
 // serializer control
-reg         ser_reg;            // an item is presented
 reg  [3:0]  lane_reg;
 reg         sgrp_reg;           // the column is the last of its group
 reg         slay_reg;           // the column is the last of the layer
@@ -353,15 +358,20 @@ reg  [16:0] scob_reg;           // first channel of the group
 reg  [AAW-1:0] soa_reg;         // output address of the item
 reg  [AAW-1:0] scol_reg;        // output address of lane 0 of the column
 wire load    = `CNN_T_V(t4_reg) && `CNN_T_C(t4_reg) && is_mac;
-wire s_lastl = lane_reg == GAP_L;
+wire s_lastl = lane_reg == LANE_L;
 
 always @(posedge clk) begin
     if (rst) begin
         ser_reg <= 1'b0;
+        ph_reg  <= 1'b0;
     end else if (load) begin
         ser_reg <= 1'b1;
-    end else if (ser_reg && s_lastl) begin
-        ser_reg <= 1'b0;
+        ph_reg  <= 1'b0;
+    end else begin
+        if (s_adv && s_lastl) begin
+            ser_reg <= 1'b0;
+        end
+        ph_reg <= ser_reg && !ph_reg;
     end
 end
 
@@ -369,7 +379,7 @@ always @(posedge clk) begin
     if (start) begin
         scob_reg <= 17'd0;
         scol_reg <= dst;
-    end else if (ser_reg && s_lastl) begin
+    end else if (s_adv && s_lastl) begin
         if (sgrp_reg) begin
             scob_reg <= sco_reg + 17'd1;
             scol_reg <= soa_reg + {{(AAW-1){1'b0}}, 1'b1};
@@ -382,17 +392,17 @@ always @(posedge clk) begin
         sgrp_reg <= `CNN_T_G(t4_reg);
         slay_reg <= `CNN_T_L(t4_reg);
         // a load in the cycle of the previous column's last item: that item's updates first
-        if (ser_reg && s_lastl && sgrp_reg) begin
+        if (s_adv && s_lastl && sgrp_reg) begin
             sco_reg <= sco_reg + 17'd1;
             soa_reg <= soa_reg + {{(AAW-1){1'b0}}, 1'b1};
-        end else if (ser_reg && s_lastl) begin
+        end else if (s_adv && s_lastl) begin
             sco_reg <= scob_reg;
             soa_reg <= scol_reg + {{(AAW-1){1'b0}}, 1'b1};
         end else begin
             sco_reg <= scob_reg;
             soa_reg <= scol_reg;
         end
-    end else if (ser_reg) begin
+    end else if (s_adv) begin
         lane_reg <= lane_reg + 4'd1;
         sco_reg  <= sco_reg + 17'd1;
         soa_reg  <= soa_reg + len_out[AAW-1:0];
@@ -410,7 +420,7 @@ always @(posedge clk) begin
 end
 
 // requant input: the serializer (CONV1D, DENSE) or stage 3 (ADD)
-wire           rq_valid  = is_add ? `CNN_T_V(t3_reg) : ser_reg;
+wire           rq_valid  = is_add ? `CNN_T_V(t3_reg) : ser_reg && !ph_reg;
 wire [31:0]    rq_v      = is_add ? {{24{x_reg[7]}}, x_reg} : hold_reg[31:0];
 wire [16:0]    sco2      = {sco_reg[15:0], 1'b0};
 wire [QAW-1:0] rq_qa     = is_add ? q_base : q_base + sco2[QAW-1:0];
