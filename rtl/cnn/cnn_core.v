@@ -25,7 +25,10 @@ module cnn_core #(
     parameter N_MAC = 3,
     parameter AAW   = 13,               // activation byte address bits
     parameter WAW   = 12,               // weight row address bits
-    parameter QAW   = 9                 // quant word address bits
+    parameter QAW   = 9,                // quant word address bits
+    parameter ACT_BYTES = 8192,         // the memories and the largest CIN / COUT: they size the
+    parameter W_ROWS    = 4096,         // loop counters (a legal layer never needs more bits)
+    parameter MAX_CH    = 256
 ) (
     input  wire             clk,
     input  wire             rst,
@@ -82,6 +85,20 @@ localparam [2:0] K_ADD   = `CNN_KIND_ADD;
 localparam integer NM_I  = N_MAC;
 localparam integer NM1_I = N_MAC - 1;
 localparam [16:0] NM_L   = NM_I[16:0];
+// counter widths: channels and groups (ci, g, the group's first channel, the serializer's
+// channel) reach MAX_CH + N_MAC; output columns t < LEN_OUT <= ACT_BYTES (ADD: CIN*LEN_IN <=
+// ACT_BYTES); taps k < K <= W_ROWS (CONV1D) or <= LEN_IN <= ACT_BYTES (MAXPOOL)
+localparam integer CHW_R = $clog2(MAX_CH + 16) + 1;
+localparam integer CHW   = (CHW_R > 17) ? 17 : CHW_R;
+localparam integer TLW   = $clog2(ACT_BYTES + 1);
+localparam integer KMX   = (ACT_BYTES > W_ROWS) ? ACT_BYTES : W_ROWS;
+localparam integer KCW_R = $clog2(KMX + 1);
+localparam integer KCW   = (KCW_R > 16) ? 16 : KCW_R;
+localparam integer ONE_I = 1;
+localparam [CHW-1:0] CH_ONE = ONE_I[CHW-1:0];
+localparam [CHW-1:0] CH_NM  = NM_I[CHW-1:0];
+localparam [TLW-1:0] T_ONE  = ONE_I[TLW-1:0];
+localparam [KCW-1:0] K_ONE  = ONE_I[KCW-1:0];
 localparam integer GAP_I = 2*N_MAC - 1;
 localparam [4:0]  GAP_L  = GAP_I[4:0];     // columns issued at least 2*N_MAC cycles apart
 localparam [3:0]  LANE_L = NM1_I[3:0];     // the serializer's last lane
@@ -101,10 +118,15 @@ wire [15:0] s_str = (is_dense || is_add) ? 16'd1 : stride;
 wire [15:0] s_dil = is_dense ? 16'd1 : is_add ? 16'd0 : is_mp ? 16'd1 : dil;
 wire [15:0] s_len = is_dense ? 16'd1 : len_in;
 wire [33:0] pos0  = -{2'd0, pad_left};
-reg  [15:0] k_m2;              // bound - 2: the step before the last
-reg  [15:0] ci_m2;
-reg  [16:0] lo_m2;
-reg  [16:0] g_m2;
+reg  [KCW-1:0] k_m2;           // bound - 2: the step before the last
+reg  [CHW-1:0] ci_m2;
+reg  [TLW-1:0] lo_m2;
+reg  [CHW-1:0] g_m2;
+wire [15:0] k_m2_w  = e_k - 16'd2;
+wire [15:0] ci_m2_w = e_ci - 16'd2;
+wire [16:0] lo_m2_w = e_lo - 17'd2;
+wire [16:0] g_m2_w  = e_g - 17'd2;
+wire unused_m2 = ^{k_m2_w, ci_m2_w, lo_m2_w, g_m2_w};
 reg         k_one;             // bound == 1
 reg         ci_one;
 reg         lo_one;
@@ -114,10 +136,10 @@ reg  [15:0] e_len;
 reg  [33:0] pos0_reg;
 always @(posedge clk) begin
     if (start) begin
-        k_m2     <= e_k - 16'd2;
-        ci_m2    <= e_ci - 16'd2;
-        lo_m2    <= e_lo - 17'd2;
-        g_m2     <= e_g - 17'd2;
+        k_m2     <= k_m2_w[KCW-1:0];
+        ci_m2    <= ci_m2_w[CHW-1:0];
+        lo_m2    <= lo_m2_w[TLW-1:0];
+        g_m2     <= g_m2_w[CHW-1:0];
         k_one    <= e_k == 16'd1;
         ci_one   <= e_ci == 16'd1;
         lo_one   <= e_lo == 17'd1;
@@ -133,10 +155,10 @@ end
 // ---------------------------------------------------------------------------------------------
 reg         run_reg;            // issuing
 reg         busy_reg;
-reg  [15:0] k_reg;
-reg  [15:0] ci_reg;
-reg  [16:0] t_reg;
-reg  [16:0] g_reg;
+reg  [KCW-1:0] k_reg;
+reg  [CHW-1:0] ci_reg;
+reg  [TLW-1:0] t_reg;
+reg  [CHW-1:0] g_reg;
 reg  [33:0] pos_reg;
 reg  [33:0] post_reg;           // position of tap 0 of the current column
 reg  [AAW-1:0] arow_reg;        // SRC + ci*LEN_IN (MAXPOOL: SRC + c*LEN_IN)
@@ -144,7 +166,7 @@ reg  [AAW-1:0] argp_reg;        // MAXPOOL: SRC + c*LEN_IN of the current channe
 reg  [WAW-1:0] wr_reg;
 reg  [WAW-1:0] wgrp_reg;        // first row of the current group
 reg  [4:0]  gap_reg;
-reg  [16:0] cob_reg;            // first channel of the current group (MACS)
+reg  [CHW-1:0] cob_reg;         // first channel of the current group (MACS)
 // the 32-bit counters: their upper bits need 2^16..2^31 cycles to toggle (excluded from toggle
 // coverage; their values are compared exactly after every layer of every test)
 /*verilator coverage_off*/
@@ -162,7 +184,7 @@ wire k_last  = kl_reg;
 wire ci_last = cl_reg;
 wire t_last  = tl_reg;
 wire g_last  = gl_reg;
-wire i_first = k_reg == 16'd0 && ci_reg == 16'd0;
+wire i_first = k_reg == {KCW{1'b0}} && ci_reg == {CHW{1'b0}};
 wire i_col   = k_last && ci_last;
 wire i_grp   = i_col && t_last;
 wire i_lay   = i_grp && g_last;
@@ -179,7 +201,8 @@ assign w_re      = 1'b1;
 assign w_raddr   = wr_reg;
 
 // lanes with co < COUT in the current group
-wire [16:0] co_left = {1'b0, cout} - cob_reg;
+wire [31:0] cob_32  = {{(32-CHW){1'b0}}, cob_reg};
+wire [16:0] co_left = {1'b0, cout} - cob_32[16:0];
 wire [16:0] n_act   = (co_left >= NM_L) ? NM_L : co_left;
 
 // tags: issued, position valid, byte select, first, column last, group last, layer last, ADD b
@@ -220,51 +243,51 @@ end
 
 always @(posedge clk) begin
     if (start) begin
-        k_reg    <= 16'd0;
-        ci_reg   <= 16'd0;
-        t_reg    <= 17'd0;
-        g_reg    <= 17'd0;
+        k_reg    <= {KCW{1'b0}};
+        ci_reg   <= {CHW{1'b0}};
+        t_reg    <= {TLW{1'b0}};
+        g_reg    <= {CHW{1'b0}};
         pos_reg  <= pos0;
         post_reg <= pos0;
         arow_reg <= src_a;
         argp_reg <= src_a;
         wr_reg   <= w_base;
         wgrp_reg <= w_base;
-        cob_reg  <= 17'd0;
+        cob_reg  <= {CHW{1'b0}};
         kl_reg   <= e_k == 16'd1;
         cl_reg   <= e_ci == 16'd1;
         tl_reg   <= e_lo == 17'd1;
         gl_reg   <= e_g == 17'd1;
     end else if (issue) begin
         if (!k_last) begin
-            k_reg   <= k_reg + 16'd1;
+            k_reg   <= k_reg + K_ONE;
             kl_reg  <= k_reg == k_m2;
             pos_reg <= pos_reg + {18'd0, e_dil};
         end else begin
-            k_reg  <= 16'd0;
+            k_reg  <= {KCW{1'b0}};
             kl_reg <= k_one;
             if (!ci_last) begin
-                ci_reg   <= ci_reg + 16'd1;
+                ci_reg   <= ci_reg + CH_ONE;
                 cl_reg   <= ci_reg == ci_m2;
                 arow_reg <= arow_reg + e_len[AAW-1:0];
                 pos_reg  <= post_reg;
             end else begin
-                ci_reg <= 16'd0;
+                ci_reg <= {CHW{1'b0}};
                 cl_reg <= ci_one;
                 if (!t_last) begin
-                    t_reg    <= t_reg + 17'd1;
+                    t_reg    <= t_reg + T_ONE;
                     tl_reg   <= t_reg == lo_m2;
                     post_reg <= post_reg + {18'd0, e_str};
                     pos_reg  <= post_reg + {18'd0, e_str};
                     arow_reg <= argp_reg;
                 end else begin
-                    t_reg    <= 17'd0;
+                    t_reg    <= {TLW{1'b0}};
                     tl_reg   <= lo_one;
-                    g_reg    <= g_reg + 17'd1;
+                    g_reg    <= g_reg + CH_ONE;
                     gl_reg   <= g_reg == g_m2;
                     post_reg <= pos0_reg;
                     pos_reg  <= pos0_reg;
-                    cob_reg  <= cob_reg + NM_L;
+                    cob_reg  <= cob_reg + CH_NM;
                     if (is_mp) begin
                         argp_reg <= argp_reg + e_len[AAW-1:0];
                         arow_reg <= argp_reg + e_len[AAW-1:0];
@@ -353,8 +376,8 @@ end
 reg  [3:0]  lane_reg;
 reg         sgrp_reg;           // the column is the last of its group
 reg         slay_reg;           // the column is the last of the layer
-reg  [16:0] sco_reg;            // channel of the item
-reg  [16:0] scob_reg;           // first channel of the group
+reg  [CHW-1:0] sco_reg;         // channel of the item
+reg  [CHW-1:0] scob_reg;        // first channel of the group
 reg  [AAW-1:0] soa_reg;         // output address of the item
 reg  [AAW-1:0] scol_reg;        // output address of lane 0 of the column
 wire load    = `CNN_T_V(t4_reg) && `CNN_T_C(t4_reg) && is_mac;
@@ -377,11 +400,11 @@ end
 
 always @(posedge clk) begin
     if (start) begin
-        scob_reg <= 17'd0;
+        scob_reg <= {CHW{1'b0}};
         scol_reg <= dst;
     end else if (s_adv && s_lastl) begin
         if (sgrp_reg) begin
-            scob_reg <= sco_reg + 17'd1;
+            scob_reg <= sco_reg + CH_ONE;
             scol_reg <= soa_reg + {{(AAW-1){1'b0}}, 1'b1};
         end else begin
             scol_reg <= scol_reg + {{(AAW-1){1'b0}}, 1'b1};
@@ -393,7 +416,7 @@ always @(posedge clk) begin
         slay_reg <= `CNN_T_L(t4_reg);
         // a load in the cycle of the previous column's last item: that item's updates first
         if (s_adv && s_lastl && sgrp_reg) begin
-            sco_reg <= sco_reg + 17'd1;
+            sco_reg <= sco_reg + CH_ONE;
             soa_reg <= soa_reg + {{(AAW-1){1'b0}}, 1'b1};
         end else if (s_adv && s_lastl) begin
             sco_reg <= scob_reg;
@@ -404,7 +427,7 @@ always @(posedge clk) begin
         end
     end else if (s_adv) begin
         lane_reg <= lane_reg + 4'd1;
-        sco_reg  <= sco_reg + 17'd1;
+        sco_reg  <= sco_reg + CH_ONE;
         soa_reg  <= soa_reg + len_out[AAW-1:0];
     end
 end
@@ -422,16 +445,16 @@ end
 // requant input: the serializer (CONV1D, DENSE) or stage 3 (ADD)
 wire           rq_valid  = is_add ? `CNN_T_V(t3_reg) : ser_reg && !ph_reg;
 wire [31:0]    rq_v      = is_add ? {{24{x_reg[7]}}, x_reg} : hold_reg[31:0];
-wire [16:0]    sco2      = {sco_reg[15:0], 1'b0};
+wire [31:0]    sco2      = {{(31-CHW){1'b0}}, sco_reg, 1'b0};
 wire [QAW-1:0] rq_qa     = is_add ? q_base : q_base + sco2[QAW-1:0];
 wire [AAW-1:0] rq_oa     = is_add ? aoa_reg : soa_reg;
-wire           rq_we     = is_add ? `CNN_T_P(t3_reg) : (sco_reg < {1'b0, cout});
+wire           rq_we     = is_add ? `CNN_T_P(t3_reg) : (sco2[17:1] < {1'b0, cout});
 wire           rq_last   = is_add ? `CNN_T_L(t3_reg) : (slay_reg && s_lastl);
 wire           rq_owe;
 wire [AAW-1:0] rq_oaddr;
 wire [7:0]     rq_odata;
 wire           rq_olast;
-wire unused_sco = ^{sco2[16:QAW], t4_reg[7:5], t4_reg[0]};
+wire unused_sco = ^{sco2[31:QAW], cob_32[31:17], t4_reg[7:5], t4_reg[0]};
 
 cnn_requant #(.QAW(QAW), .AAW(AAW)) u_requant (
     .clk(clk), .rst(rst),
