@@ -511,6 +511,18 @@ assign act_wdata = {4{o_data}};
 
 // busy, done, counters
 wire fin = busy_reg && o_last;
+// MACS: the lanes of the step issued in the previous cycle (0 when none), added a cycle later so
+// that the lane count (COUT - the group's first channel, at most N_MAC) is off the counter's
+// adder path; the last step is issued long before DONE, so the count is complete at DONE
+reg  [4:0] mac_inc;
+wire unused_nact = ^n_act[16:5];
+always @(posedge clk) begin
+    if (rst || start) begin
+        mac_inc <= 5'd0;
+    end else begin
+        mac_inc <= (is_mac && issue) ? n_act[4:0] : 5'd0;
+    end
+end
 always @(posedge clk) begin
     if (rst) begin
         busy_reg  <= 1'b0;
@@ -527,9 +539,7 @@ always @(posedge clk) begin
             busy_reg <= 1'b0;
         end
         cyc_reg <= cyc_reg + 32'd1;
-        if (is_mac && issue) begin
-            mac_reg <= mac_reg + {15'd0, n_act};
-        end
+        mac_reg <= mac_reg + {27'd0, mac_inc};
         if (is_mac ? !issue : !o_we) begin
             stall_reg <= stall_reg + 32'd1;
         end
