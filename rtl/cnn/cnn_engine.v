@@ -534,7 +534,8 @@ cnn_check #(.N_MAC(N_MAC), .ACT_BYTES(ACT_BYTES), .W_ROWS(W_ROWS), .Q_WORDS(Q_WO
     .add_len(chk_alen)
 );
 
-cnn_core #(.N_MAC(N_MAC), .AAW(AAW), .WAW(WAW), .QAW(QAW)) u_core (
+cnn_core #(.N_MAC(N_MAC), .AAW(AAW), .WAW(WAW), .QAW(QAW), .ACT_BYTES(ACT_BYTES), .W_ROWS(W_ROWS),
+           .MAX_CH(MAX_CH)) u_core (
     .clk(clk), .rst(rst), .start(start_ok),
     .kind(kind_reg), .cin(cin_reg), .cout(cout_reg), .len_in(lenin_reg), .kernel(kernel_reg),
     .stride(stride_reg), .dil(dil_reg), .relu(flags_reg[`CNN_FLAGS_RELU_BIT]),

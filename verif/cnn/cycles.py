@@ -3,10 +3,11 @@
 them from the pipeline: what the CYCLES and STALLS registers read after a legal layer.
 
 CONV1D / DENSE (DENSE with LEN_IN = K = 1): C = ceil(COUT/N_MAC) * LEN_OUT output columns of
-CK = CIN*K taps, one tap per cycle, columns issued P = max(CK, N_MAC) cycles apart (the
-serializer hands the N_MAC accumulators of a column to the requant unit one per cycle):
+CK = CIN*K taps, one tap per cycle, columns issued P = max(CK, 2*N_MAC) cycles apart (the
+serializer hands the N_MAC accumulators of a column to the requant unit one every 2 cycles: its
+one DSP multiplier takes two cycles per item):
 
-    CYCLES = (C - 1)*P + CK + N_MAC + CONV_TAIL
+    CYCLES = (C - 1)*P + CK + 2*N_MAC + CONV_TAIL
     STALLS = CYCLES - C*CK                       (cycles without a MAC issued)
 
 MAXPOOL: one input byte per cycle, CIN*LEN_OUT windows of K:  CYCLES = CIN*LEN_OUT*K + POOL_TAIL,
@@ -16,7 +17,7 @@ STALLS = CYCLES - E.
 
 The tails are the pipeline depths after the last issue: 2 RAM read stages, the input register,
 the product, the accumulator and the serializer for CONV1D/DENSE, then the 8 stages of
-cnn_requant (CONV_TAIL 12 after the serializer's N_MAC items; ADD_TAIL 11); MAXPOOL 4 (RAM,
+cnn_requant (CONV_TAIL 11 after the serializer's N_MAC items, 2 cycles each; ADD_TAIL 11); MAXPOOL 4 (RAM,
 register, maximum, write register).
 """
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from golden import cnn
 
-CONV_TAIL = 12
+CONV_TAIL = 11
 POOL_TAIL = 4
 ADD_TAIL = 11
 
@@ -48,7 +49,7 @@ def cycles(desc: cnn.Descriptor, n_mac: int, caps: cnn.Caps | None = None) -> in
     if d.kind in (cnn.CONV1D, cnn.DENSE):
         ck = d.cin * d.kernel
         cols = -(-d.cout // n_mac) * lo
-        return (cols - 1) * max(ck, n_mac) + ck + n_mac + CONV_TAIL
+        return (cols - 1) * max(ck, 2 * n_mac) + ck + 2 * n_mac + CONV_TAIL
     if d.kind == cnn.MAXPOOL:
         return d.cin * lo * d.kernel + POOL_TAIL
     return 2 * d.cin * d.len_in + ADD_TAIL
